@@ -1,0 +1,107 @@
+"""RFC 9457 problem details: the one shape of every API error."""
+
+import logging
+
+from django.http import Http404, JsonResponse
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+
+from tular.core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+TITLES = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Request body too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Your request is not valid"),
+    429: ("rate-limited", "Too many requests"),
+    500: ("internal-error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:tular:problem:{slug}"
+
+
+def problem(status: int, detail: str, *, slug: str | None = None, title: str | None = None,
+            headers: dict | None = None, **extra) -> JsonResponse:
+    default_slug, default_title = TITLES.get(status, ("error", "Error"))
+    body = {
+        "type": problem_type(slug or default_slug),
+        "title": title or default_title,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE,
+                            json_dumps_params={"ensure_ascii": False})
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def _clean_loc(loc) -> list:
+    parts = list(loc)
+    # ninja names the body parameter; callers know it only as the body.
+    if len(parts) > 1 and parts[0] == "body" and parts[1] == "payload":
+        del parts[1]
+    return parts
+
+
+def validation_errors(exc: ValidationError) -> list[dict]:
+    return [
+        {"loc": _clean_loc(error.get("loc", [])), "msg": str(error.get("msg", "invalid"))}
+        for error in exc.errors
+    ]
+
+
+def install(api) -> None:
+    """Register the handlers on a NinjaAPI so no error leaves in another shape."""
+
+    @api.exception_handler(ValidationError)
+    def on_validation(request, exc: ValidationError):
+        errors = validation_errors(exc)
+        first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+        where = ".".join(str(part) for part in first["loc"][1:] or first["loc"])
+        detail = f"{where}: {first['msg']}" if where else first["msg"]
+        return problem(422, detail, errors=errors)
+
+    @api.exception_handler(DomainError)
+    def on_domain(request, exc: DomainError):
+        return problem(exc.status, exc.detail, slug=exc.type_slug, title=exc.title, **exc.extra)
+
+    @api.exception_handler(Throttled)
+    def on_throttled(request, exc: Throttled):
+        wait = int(exc.wait or 1)
+        return problem(429, f"Too many requests; retry in {wait} s.", headers={"Retry-After": str(wait)})
+
+    @api.exception_handler(AuthenticationError)
+    def on_auth(request, exc):
+        return problem(
+            401,
+            "Send a valid API key: 'Authorization: Bearer <key>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="tular"'},
+        )
+
+    @api.exception_handler(HttpError)
+    def on_http(request, exc: HttpError):
+        detail = str(exc)
+        if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
+            detail = "The request body is not valid JSON."
+        return problem(exc.status_code, detail)
+
+    @api.exception_handler(Http404)
+    def on_404(request, exc):
+        return problem(404, "No such object in this workspace.")
+
+    @api.exception_handler(Exception)
+    def on_error(request, exc):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return problem(500, "Something went wrong on our side; it has been logged.")

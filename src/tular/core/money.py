@@ -1,0 +1,41 @@
+"""Money: integer minor units plus an ISO 4217 code. Display goes through Babel.
+
+Minor units come from the ISO 4217 table itself (the `iso4217` package), not from CLDR: CLDR
+says IDR is shown without decimals, but ISO 4217 (and our contract) count it in sen (2 digits).
+"""
+
+from decimal import Decimal
+
+import iso4217
+from babel.numbers import format_currency
+
+# Funds, precious metals and testing codes have no minor unit (exponent None): not money a
+# referral program pays in.
+_EXPONENTS: dict[str, int] = {
+    currency.code: currency.exponent
+    for currency in iso4217.Currency
+    if currency.exponent is not None
+}
+
+
+def is_currency(code: str) -> bool:
+    return code in _EXPONENTS
+
+
+def minor_units(code: str) -> int:
+    """Digits after the decimal point in ISO 4217 (IDR: 2, JPY: 0)."""
+    return _EXPONENTS[code]
+
+
+def format_money(amount_minor: int, currency: str, locale: str = "id") -> str:
+    """`format_money(750000000, "IDR")` → 'Rp7.500.000'; whole amounts drop zero decimals."""
+    value = Decimal(amount_minor).scaleb(-minor_units(currency))
+    whole = value == value.to_integral_value()
+    text = format_currency(
+        value.quantize(Decimal(1)) if whole else value,
+        currency,
+        locale=locale,
+        currency_digits=False,
+        format="¤#,##0" if whole else "¤#,##0.00",
+    )
+    return text.replace("\xa0", "")

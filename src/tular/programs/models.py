@@ -1,0 +1,44 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tular.core.ids import new_uuid7
+from tular.programs.rules import ProgramKind
+from tular.workspaces.models import Workspace
+
+
+class Program(models.Model):
+    """A referral, affiliate, partner or employee program. Reward rules are validated config."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="programs")
+    slug = models.SlugField(_("slug"), max_length=50)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(
+        _("kind"), max_length=32, choices=[(kind.value, kind.value) for kind in ProgramKind]
+    )
+    currency = models.CharField(_("currency"), max_length=3)
+    destination_url = models.URLField(_("destination URL"), max_length=2000)
+    allowed_hosts = models.JSONField(_("allowed hosts"), default=list, blank=True)
+    # Validated by tular.programs.rules.ProgramConfig before every save (see services).
+    attribution = models.JSONField(_("attribution"), default=dict)
+    hold_days = models.PositiveIntegerField(_("hold days"), default=14)
+    auto_approve_below = models.BigIntegerField(_("auto-approve below"), null=True, blank=True)
+    clawback_days = models.PositiveIntegerField(_("clawback days"), default=60)
+    monetary_rewards_allowed = models.BooleanField(_("monetary rewards allowed"), default=True)
+    rules = models.JSONField(_("reward rules"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "slug"], name="program_slug_per_workspace")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def window_days(self) -> int:
+        return int(self.attribution.get("window_days", 30))

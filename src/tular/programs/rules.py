@@ -1,0 +1,185 @@
+"""The program's configuration schema: reward rules and attribution, validated once on the way in.
+
+These pydantic models are the single definition used by the API (request and response schema,
+OpenAPI) and by the model layer (`validate_program_config`), so the stored JSON is always valid.
+"""
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_serializer,
+    model_validator,
+)
+
+MAX_AMOUNT = 10**15  # far above any real reward, far below a 64-bit overflow
+
+
+class ProgramKind(StrEnum):
+    customer = "customer"
+    affiliate = "affiliate"
+    reseller = "reseller"
+    technology_partner = "technology_partner"
+    service_partner = "service_partner"
+    employee = "employee"
+    network = "network"
+
+
+class AttributionModel(StrEnum):
+    first_touch = "first_touch"
+    last_touch = "last_touch"
+    linear = "linear"
+    time_decay = "time_decay"
+    position_based = "position_based"
+
+
+class Trigger(StrEnum):
+    signup = "signup"
+    qualified = "qualified"
+    won = "won"
+    sale = "sale"
+
+
+class Recipient(StrEnum):
+    referrer = "referrer"
+    friend = "friend"
+
+
+class RewardKind(StrEnum):
+    fixed = "fixed"
+    percent = "percent"
+    perk = "perk"
+
+
+class CapPeriod(StrEnum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    lifetime = "lifetime"
+
+
+PositiveAmount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]
+
+
+def _percent_from_string(value: object) -> object:
+    # The contract writes percentages as decimal strings ("12.5"): a float would carry binary
+    # rounding into money, so numbers are refused rather than guessed at.
+    if not isinstance(value, str | Decimal):
+        raise ValueError('a percentage is a decimal string, e.g. "12.5"')
+    return value
+
+
+def _percent_to_string(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
+
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_percent_from_string),
+    Field(gt=0, le=100, max_digits=7, decimal_places=4),
+    PlainSerializer(_percent_to_string, return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "example": "12.5"}),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Compact(Strict):
+    """Leaves out unset optional fields when shown: a fixed rule has no `percent: null`."""
+
+    @model_serializer(mode="wrap")
+    def drop_nones(self, handler):
+        return {key: value for key, value in handler(self).items() if value is not None}
+
+
+class Attribution(Strict):
+    model: AttributionModel = AttributionModel.last_touch
+    window_days: int = Field(default=30, strict=True, ge=1, le=365)
+
+
+class Tier(Compact):
+    min_conversions: int = Field(strict=True, ge=1, le=1_000_000)
+    percent: Percent | None = None
+    amount: PositiveAmount | None = None
+
+    @model_validator(mode="after")
+    def one_rate(self) -> Self:
+        if (self.percent is None) == (self.amount is None):
+            raise ValueError("a tier gives exactly one of percent or amount")
+        return self
+
+
+class Cap(Strict):
+    amount: PositiveAmount
+    period: CapPeriod
+
+
+class Rule(Compact):
+    trigger: Trigger
+    recipient: Recipient
+    kind: RewardKind
+    amount: PositiveAmount | None = None
+    percent: Percent | None = None
+    perk: str | None = Field(default=None, min_length=1, max_length=200)
+    duration_months: int = Field(default=0, strict=True, ge=0, le=120)
+    tiers: list[Tier] = Field(default_factory=list, max_length=20)
+    cap: Cap | None = None
+
+    @model_validator(mode="after")
+    def fields_match_kind(self) -> Self:
+        needed = {RewardKind.fixed: "amount", RewardKind.percent: "percent", RewardKind.perk: "perk"}
+        for kind, field in needed.items():
+            present = getattr(self, field) is not None
+            if self.kind == kind and not present:
+                raise ValueError(f"a {kind} rule needs {field!r}")
+            if self.kind != kind and present:
+                raise ValueError(f"{field!r} belongs to a {kind} rule, not a {self.kind} rule")
+        if self.kind == RewardKind.percent and self.trigger != Trigger.sale:
+            raise ValueError("a percent rule needs a sale to take a percentage of: trigger 'sale'")
+        if self.kind == RewardKind.perk and (self.tiers or self.cap):
+            raise ValueError("a perk rule has no tiers and no cap")
+        rate_field = "percent" if self.kind == RewardKind.percent else "amount"
+        for tier in self.tiers:
+            if getattr(tier, rate_field) is None:
+                raise ValueError(f"the tiers of a {self.kind} rule give {rate_field!r}")
+        thresholds = [tier.min_conversions for tier in self.tiers]
+        if len(set(thresholds)) != len(thresholds):
+            raise ValueError("two tiers have the same min_conversions")
+        return self
+
+    @property
+    def is_monetary(self) -> bool:
+        return self.kind in (RewardKind.fixed, RewardKind.percent)
+
+
+class ProgramConfig(Strict):
+    """The reward-relevant part of a program, validated as a whole."""
+
+    currency: str
+    attribution: Attribution = Field(default_factory=Attribution)
+    hold_days: int = Field(default=14, strict=True, ge=0, le=365)
+    auto_approve_below: int | None = Field(default=None, strict=True, ge=0, le=MAX_AMOUNT)
+    clawback_days: int = Field(default=60, strict=True, ge=0, le=3650)
+    monetary_rewards_allowed: bool = True
+    rules: list[Rule] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def monetary_rules_allowed(self) -> Self:
+        if not self.monetary_rewards_allowed:
+            for index, rule in enumerate(self.rules):
+                if rule.is_monetary:
+                    raise ValueError(
+                        f"rules[{index}] is a {rule.kind} reward, but this program allows only "
+                        "non-monetary rewards (monetary_rewards_allowed is false)"
+                    )
+        return self

@@ -1,0 +1,39 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tular.core.ids import new_uuid7
+from tular.participants.models import Participant
+from tular.programs.models import Program
+from tular.workspaces.models import Workspace
+
+
+class ClickSource(models.TextChoices):
+    redirect = "redirect", _("referral link")
+    api = "api", _("API / snippet")
+
+
+class Click(models.Model):
+    """One visit through a referral link. Append-only; the id is a time-ordered UUIDv7.
+
+    Written by raw SQL on the hot path (tular.tracking.redirect.record_click): keep that INSERT
+    in step with these columns.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="clicks")
+    created_at = models.DateTimeField(_("time"), db_index=True)
+    source = models.CharField(_("source"), max_length=16, choices=ClickSource.choices)
+    landing_url = models.CharField(_("landing URL"), max_length=2000, blank=True)
+    referrer = models.CharField(_("referrer"), max_length=2000, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("click")
+        verbose_name_plural = _("clicks")
+        indexes = [models.Index(fields=["participant", "created_at"], name="click_participant_time")]
+
+    def __str__(self) -> str:
+        return str(self.id)

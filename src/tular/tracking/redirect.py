@@ -1,0 +1,198 @@
+"""The referral link: code lookup, click recording, and where the visitor goes next.
+
+This is the hot path (design.md, "The core flow"): raw SQL on the thread's database
+connection, one cached SELECT and one INSERT in autocommit, no ORM. The connection is Django's
+own, so tests, transactions and settings behave exactly as on the ORM path.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.db import connection
+
+from tular.core.ids import new_uuid7
+from tular.participants.codes import normalise_code
+
+COOKIE_NAME = "tular_click"
+MAX_CODE_LENGTH = 32
+_CACHE_LIMIT = 50_000
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTarget:
+    participant_id: uuid.UUID
+    program_id: uuid.UUID
+    workspace_id: int
+    code: str
+    destination_url: str
+    allowed_hosts: tuple[str, ...]
+    window_days: int
+
+
+_LOOKUP_SQL = """
+SELECT p.id, p.program_id, p.workspace_id, p.code, pr.destination_url, pr.allowed_hosts,
+       pr.attribution
+FROM participants_participant p JOIN programs_program pr ON pr.id = p.program_id
+WHERE p.code = {param}
+"""
+_INSERT_SQL = """
+INSERT INTO tracking_click (id, workspace_id, program_id, participant_id, created_at, source,
+                            landing_url, referrer, ip, user_agent)
+VALUES ({params})
+"""
+
+_cache: dict[str, tuple[float, LinkTarget | None]] = {}
+_cache_lock = threading.Lock()
+
+
+def _sql(template: str, count: int = 1) -> str:
+    param = "?" if connection.vendor == "sqlite" else "%s"
+    return template.format(param=param, params=", ".join([param] * count))
+
+
+def _json(value):
+    return json.loads(value) if isinstance(value, str | bytes) else value
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+
+def lookup(raw_code: str) -> LinkTarget | None:
+    """The link behind a code, cached per process for TULAR_REDIRECT_CACHE_SECONDS."""
+    code = normalise_code(raw_code)
+    if not code or len(code) > MAX_CODE_LENGTH:
+        return None
+    ttl = settings.TULAR_REDIRECT_CACHE_SECONDS
+    now = time.monotonic()
+    if ttl:
+        hit = _cache.get(code)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_sql(_LOOKUP_SQL), (code,))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    target = None
+    if row is not None:
+        target = LinkTarget(
+            participant_id=_uuid(row[0]),
+            program_id=_uuid(row[1]),
+            workspace_id=row[2],
+            code=row[3],
+            destination_url=row[4],
+            allowed_hosts=tuple(_json(row[5]) or ()),
+            window_days=int((_json(row[6]) or {}).get("window_days", 30)),
+        )
+    if ttl:
+        with _cache_lock:
+            if len(_cache) >= _CACHE_LIMIT:
+                _cache.clear()
+            _cache[code] = (now + ttl, target)
+    return target
+
+
+def forget_cached(code: str) -> None:
+    """Drop a code from this process's cache (after a change to its participant or program)."""
+    _cache.pop(normalise_code(code), None)
+
+
+def clean_ip(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    try:
+        return str(ipaddress.ip_address(raw.strip()))
+    except ValueError:
+        return None
+
+
+def record_click(
+    target: LinkTarget,
+    *,
+    source: str,
+    landing_url: str = "",
+    referrer: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+    at: datetime | None = None,
+) -> uuid.UUID:
+    """Insert one click; it is committed (autocommit) when this returns, unless the caller
+    holds a transaction open, in which case it commits with it."""
+    click_id = new_uuid7()
+    moment = (at or datetime.now(UTC)).astimezone(UTC)
+    if connection.vendor == "sqlite":
+        # Django's SQLite storage formats: UUIDs as 32 hex digits, datetimes as naive UTC text.
+        values = (
+            click_id.hex,
+            target.workspace_id,
+            target.program_id.hex,
+            target.participant_id.hex,
+            moment.replace(tzinfo=None).isoformat(sep=" "),
+        )
+    else:
+        values = (click_id, target.workspace_id, target.program_id, target.participant_id, moment)
+    values += (source, landing_url[:2000], referrer[:2000], clean_ip(ip), user_agent[:500])
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_sql(_INSERT_SQL, count=10), values)
+    finally:
+        cursor.close()
+    return click_id
+
+
+def _host_allowed(host: str, target: LinkTarget) -> bool:
+    destination_host = (urlsplit(target.destination_url).hostname or "").lower()
+    for allowed in (destination_host, *target.allowed_hosts):
+        if allowed.startswith("*.") and host.endswith(allowed[1:]):
+            return True
+        if host == allowed:
+            return True
+    return False
+
+
+def deep_link(to: str | None, target: LinkTarget) -> str | None:
+    """The `?to=` URL if it may be followed: an absolute http(s) URL on an allowed host, or a
+    path on the destination's host. Anything else (other hosts, other schemes, backslashes and
+    control characters that browsers read differently from parsers) is ignored."""
+    if not to or len(to) > 2000 or any(ch in to for ch in "\\\t\r\n ") or not to.isprintable():
+        return None
+    if to.startswith("/") and not to.startswith("//"):
+        base = urlsplit(target.destination_url)
+        path = urlsplit(to)
+        return urlunsplit((base.scheme, base.netloc, path.path, path.query, ""))
+    parts = urlsplit(to)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.username:
+        return None
+    if not _host_allowed(parts.hostname.lower().rstrip("."), target):
+        return None
+    return to
+
+
+def location_for(target: LinkTarget, *, click_id: uuid.UUID, to: str | None = None) -> str:
+    """Where the visitor goes: the destination (or allowed deep link) with via and tular_click."""
+    url = deep_link(to, target) or target.destination_url
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k not in {"via", COOKIE_NAME}]
+    query += [("via", target.code), (COOKIE_NAME, str(click_id))]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+
+
+def cookie_header(click_id: uuid.UUID, *, window_days: int, secure: bool) -> str:
+    cookie = (
+        f"{COOKIE_NAME}={click_id}; Max-Age={window_days * 86400}; Path=/; SameSite=Lax"
+    )
+    return cookie + "; Secure" if secure else cookie

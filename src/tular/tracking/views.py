@@ -1,0 +1,66 @@
+"""`GET /r/{code}` through Django: the reference path, used by the test client, for unknown
+codes (the 404 page) and whenever the fast WSGI path (tular.tracking.fastpath) steps aside."""
+
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from tular.tracking import redirect
+
+logger = logging.getLogger(__name__)
+
+
+class ReferralRedirect(HttpResponseRedirect):
+    # The destination is a program's own https/http URL, checked when the program was saved.
+    allowed_schemes = ["http", "https"]
+
+
+def is_secure(request_is_secure: bool) -> bool:
+    public = settings.TULAR_PUBLIC_URL
+    return request_is_secure or bool(public and public.startswith("https://"))
+
+
+@require_safe
+def follow_link(request, code: str):
+    try:
+        target = redirect.lookup(code)
+    except connection.Database.Error:
+        logger.exception("database unavailable for /r/%s", code)
+        connection.close()
+        return unavailable(request)
+    if target is None:
+        return render(request, "tracking/unknown_code.html", {"code": code[:32]}, status=404)
+    if request.method == "HEAD":  # link checkers and unfurlers: show the way, count nothing
+        return ReferralRedirect(target.destination_url)
+    try:
+        click_id = redirect.record_click(
+            target,
+            source="redirect",
+            referrer=request.headers.get("Referer", ""),
+            ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.headers.get("User-Agent", ""),
+            landing_url=request.build_absolute_uri()[:2000],
+        )
+    except connection.Database.Error:
+        logger.exception("could not record a click for /r/%s", code)
+        connection.close()
+        return unavailable(request)
+    response = ReferralRedirect(
+        redirect.location_for(target, click_id=click_id, to=request.GET.get("to"))
+    )
+    response["Set-Cookie"] = redirect.cookie_header(
+        click_id, window_days=target.window_days, secure=is_secure(request.is_secure())
+    )
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer-when-downgrade"
+    return response
+
+
+def unavailable(request) -> HttpResponse:
+    response = render(request, "tracking/unavailable.html", status=503)
+    response["Retry-After"] = "5"
+    return response

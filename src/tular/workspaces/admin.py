@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from tular.workspaces.models import ApiKey, Workspace
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    list_display = ("slug", "name", "created_at")
+    search_fields = ("slug", "name")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "workspace", "name", "publishable", "created_at", "revoked_at")
+    list_filter = ("publishable", "workspace")
+    readonly_fields = ("prefix", "workspace", "publishable", "created_at")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False  # keys are created with `tular apikey create`, which shows the key once
