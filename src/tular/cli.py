@@ -72,17 +72,27 @@ def cmd_up(args) -> int:
         print(line, flush=True)
 
     children = {
-        "server": [sys.executable, "-m", "tular.cli", "serve", "--host", args.host,
-                   "--port", str(args.port)],
+        "server": [
+            sys.executable,
+            "-m",
+            "tular.cli",
+            "serve",
+            "--host",
+            args.host,
+            "--port",
+            str(args.port),
+        ],
     }
     if "ImmediateBackend" not in settings.TASKS["default"]["BACKEND"]:
         children["worker"] = [sys.executable, "-m", "tular.cli", "worker"]
-    return supervise(children, url=settings.TULAR_PUBLIC_URL, health_port=args.port,
-                     health_host=args.host)
+    return supervise(
+        children, url=settings.TULAR_PUBLIC_URL, health_port=args.port, health_host=args.host
+    )
 
 
-def supervise(commands: dict[str, list[str]], *, url: str, health_host: str,
-              health_port: int) -> int:
+def supervise(
+    commands: dict[str, list[str]], *, url: str, health_host: str, health_port: int
+) -> int:
     """Run the children until Ctrl-C/SIGTERM or until one dies; stop them all cleanly."""
     processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
     stopping = False
@@ -100,13 +110,19 @@ def supervise(commands: dict[str, list[str]], *, url: str, health_host: str,
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:
-                    print(f"tular: the {name} stopped unexpectedly (exit {process.returncode}); "
-                          "shutting down", file=sys.stderr)
+                    print(
+                        f"tular: the {name} stopped unexpectedly (exit {process.returncode}); "
+                        "shutting down",
+                        file=sys.stderr,
+                    )
                     exit_code = 1
                     stopping = True
             if not announced and not stopping and healthy(probe_host, health_port):
-                print(f"Tular is running at {url}  (console: {url}/admin/, API docs: "
-                      f"{url}/api/v1/docs). Press Ctrl-C to stop.", flush=True)
+                print(
+                    f"Tular is running at {url}  (console: {url}/admin/, API docs: "
+                    f"{url}/api/v1/docs). Press Ctrl-C to stop.",
+                    flush=True,
+                )
                 announced = True
             time.sleep(0.2)
     finally:
@@ -126,7 +142,7 @@ def supervise(commands: dict[str, list[str]], *, url: str, health_host: str,
 
 def healthy(host: str, port: int) -> bool:
     try:
-        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://{host}:{port}/healthz", timeout=1) as response:
             return response.status == 200
     except OSError:
         return False
@@ -185,8 +201,10 @@ def cmd_apikey_create(args) -> int:
     kind = "publishable" if args.publishable else "secret"
     if created:
         print(f"Created workspace '{workspace.slug}'.")
-    print(f"New {kind} API key {key.prefix}… for workspace '{workspace.slug}'. "
-          "It is shown only once; store it now:")
+    print(
+        f"New {kind} API key {key.prefix}… for workspace '{workspace.slug}'. "
+        "It is shown only once; store it now:"
+    )
     print(raw)
     return 0
 
@@ -220,8 +238,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web server only")
     address(serve)
     serve.add_argument("--workers", type=int, default=0, help="processes (default: CPU count)")
-    serve.add_argument("--threads", type=int, default=0,
-                       help="threads per process (default: 1 on SQLite, 4 on PostgreSQL)")
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=0,
+        help="threads per process (default: 1 on SQLite, 4 on PostgreSQL)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(handler=cmd_serve)
 
@@ -233,13 +255,15 @@ def build_parser() -> argparse.ArgumentParser:
     apikey_commands = apikey.add_subparsers(dest="apikey_command", required=True, metavar="ACTION")
     create = apikey_commands.add_parser("create", help="print a new API key (last line)")
     create.add_argument("--workspace", default="default", help="workspace slug (default)")
-    create.add_argument("--publishable", action="store_true",
-                        help="a key that may only record clicks, safe in web pages")
+    create.add_argument(
+        "--publishable",
+        action="store_true",
+        help="a key that may only record clicks, safe in web pages",
+    )
     create.add_argument("--name", default="", help="a label for the key")
     create.set_defaults(handler=cmd_apikey_create)
 
-    manage = commands.add_parser("manage", help="run a Django management command",
-                                 add_help=False)
+    manage = commands.add_parser("manage", help="run a Django management command", add_help=False)
     manage.add_argument("args", nargs=argparse.REMAINDER)
     manage.set_defaults(handler=cmd_manage)
     return parser

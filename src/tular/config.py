@@ -9,7 +9,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 
@@ -104,19 +104,19 @@ def parse_public_url(raw: str | None) -> str | None:
     return raw.rstrip("/")
 
 
+def _mailer(backend: str, **options) -> dict:
+    """Django 6.1's MAILERS entry for the default mailer."""
+    return {"BACKEND": f"django.core.mail.backends.{backend}.EmailBackend", "OPTIONS": options}
+
+
 def parse_email(raw: str | None, data_dir: Path) -> dict:
     if not raw or raw == "file:":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": str(data_dir / "mail"),
-        }
+        return _mailer("filebased", file_path=str(data_dir / "mail"))
     if raw == "console:":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        return _mailer("console")
     if raw.startswith("file:"):
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": raw.removeprefix("file://").removeprefix("file:"),
-        }
+        path = raw.removeprefix("file://").removeprefix("file:")
+        return _mailer("filebased", file_path=path)
     parts = urlsplit(raw)
     if parts.scheme not in {"smtp", "smtps", "smtp+tls"} or not parts.hostname:
         raise ConfigError(
@@ -127,15 +127,16 @@ def parse_email(raw: str | None, data_dir: Path) -> dict:
     except ValueError:
         raise ConfigError("TULAR_EMAIL_URL", "the port is not a number") from None
     default_port = {"smtp": 25, "smtps": 465, "smtp+tls": 587}[parts.scheme]
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port or default_port,
-        "EMAIL_HOST_USER": parts.username or "",
-        "EMAIL_HOST_PASSWORD": parts.password or "",
-        "EMAIL_USE_SSL": parts.scheme == "smtps",
-        "EMAIL_USE_TLS": parts.scheme == "smtp+tls",
-    }
+    return _mailer(
+        "smtp",
+        host=parts.hostname,
+        port=port or default_port,
+        username=unquote(parts.username or ""),
+        password=unquote(parts.password or ""),
+        use_ssl=parts.scheme == "smtps",
+        use_tls=parts.scheme == "smtp+tls",
+        timeout=10,
+    )
 
 
 TASK_BACKENDS = {

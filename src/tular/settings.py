@@ -108,8 +108,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Static files straight from the apps (no collectstatic step for a one-command install).
 WHITENOISE_USE_FINDERS = True
 
-for _key, _value in CONFIG.email.items():
-    globals()[_key] = _value
+MAILERS = {"default": CONFIG.email}
 DEFAULT_FROM_EMAIL = "Tular <noreply@localhost>"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -4,9 +4,9 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tular.settings")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.core.wsgi import get_wsgi_application
 
-from tular.tracking.fastpath import wrap  # noqa: E402
+from tular.tracking.fastpath import wrap
 
 django_application = get_wsgi_application()
 application = wrap(django_application)

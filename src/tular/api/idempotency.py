@@ -33,7 +33,11 @@ def _claim(workspace, key: str, fingerprint: str):
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                workspace=workspace, key=key, fingerprint=fingerprint, created_at=now, updated_at=now
+                workspace=workspace,
+                key=key,
+                fingerprint=fingerprint,
+                created_at=now,
+                updated_at=now,
             )
         return record, None
     except IntegrityError:
@@ -58,8 +62,10 @@ def _claim(workspace, key: str, fingerprint: str):
         if taken == 1:
             return existing, None
         return None, problem(
-            409, f"A request with this {HEADER} is still being processed; retry shortly.",
-            slug="idempotency-in-progress", headers={"Retry-After": "1"},
+            409,
+            f"A request with this {HEADER} is still being processed; retry shortly.",
+            slug="idempotency-in-progress",
+            headers={"Retry-After": "1"},
         )
     replay = HttpResponse(
         existing.response_body, status=200, content_type=existing.response_content_type
@@ -77,8 +83,11 @@ class IdempotencyMiddleware:
         if key is None or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not key.strip() or len(key) > 255 or not key.isprintable():
-            return problem(422, f"{HEADER} must be 1-255 printable characters.",
-                           errors=[{"loc": ["header", HEADER], "msg": "invalid"}])
+            return problem(
+                422,
+                f"{HEADER} must be 1-255 printable characters.",
+                errors=[{"loc": ["header", HEADER], "msg": "invalid"}],
+            )
         token = request.headers.get("Authorization", "").partition(" ")[2].strip()
         api_key = api_key_authenticate(token) if token else None
         if api_key is None:

@@ -22,6 +22,11 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "key"], name="idempotency_key_per_workspace")
+            models.UniqueConstraint(
+                fields=["workspace", "key"], name="idempotency_key_per_workspace"
+            )
         ]
         indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.state})"

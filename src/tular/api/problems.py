@@ -30,8 +30,15 @@ def problem_type(slug: str) -> str:
     return f"urn:tular:problem:{slug}"
 
 
-def problem(status: int, detail: str, *, slug: str | None = None, title: str | None = None,
-            headers: dict | None = None, **extra) -> JsonResponse:
+def problem(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    headers: dict | None = None,
+    **extra,
+) -> JsonResponse:
     default_slug, default_title = TITLES.get(status, ("error", "Error"))
     body = {
         "type": problem_type(slug or default_slug),
@@ -40,8 +47,12 @@ def problem(status: int, detail: str, *, slug: str | None = None, title: str | N
         "detail": detail,
         **extra,
     }
-    response = JsonResponse(body, status=status, content_type=PROBLEM_CONTENT_TYPE,
-                            json_dumps_params={"ensure_ascii": False})
+    response = JsonResponse(
+        body,
+        status=status,
+        content_type=PROBLEM_CONTENT_TYPE,
+        json_dumps_params={"ensure_ascii": False},
+    )
     for name, value in (headers or {}).items():
         response[name] = value
     return response
@@ -80,7 +91,9 @@ def install(api) -> None:
     @api.exception_handler(Throttled)
     def on_throttled(request, exc: Throttled):
         wait = int(exc.wait or 1)
-        return problem(429, f"Too many requests; retry in {wait} s.", headers={"Retry-After": str(wait)})
+        return problem(
+            429, f"Too many requests; retry in {wait} s.", headers={"Retry-After": str(wait)}
+        )
 
     @api.exception_handler(AuthenticationError)
     def on_auth(request, exc):

@@ -11,7 +11,9 @@ from tular.participants.models import ParticipantKind
 from tular.programs.rules import ProgramConfig, ProgramKind
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
-Host = Annotated[str, StringConstraints(min_length=1, max_length=253, pattern=r"^(\*\.)?[A-Za-z0-9.-]+$")]
+Host = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^(\*\.)?[A-Za-z0-9.-]+$")
+]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 

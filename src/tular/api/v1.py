@@ -1,7 +1,7 @@
 """The public JSON API, /api/v1 (api-v1.md). Handlers are thin: parse, call a service, shape."""
 
 from django.shortcuts import get_object_or_404
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Status
 
 from tular.api import problems
 from tular.api.auth import PerKeyThrottle, any_key, secret_key
@@ -59,14 +59,17 @@ def _program_out(program: Program) -> dict:
 @api.post("/programs", response={201: ProgramOut}, tags=["programs"])
 def create_program(request, payload: ProgramIn):
     program = program_create(workspace=request.workspace, config=payload)
-    return 201, _program_out(program)
+    return Status(201, _program_out(program))
 
 
 @api.get("/programs", response={200: dict}, tags=["programs"])
 def list_programs(request):
     programs = Program.objects.filter(workspace=request.workspace).order_by("created_at")
-    return {"items": [ProgramOut.model_validate(_program_out(p)).model_dump(mode="json")
-                      for p in programs]}
+    return {
+        "items": [
+            ProgramOut.model_validate(_program_out(p)).model_dump(mode="json") for p in programs
+        ]
+    }
 
 
 @api.get("/programs/{slug}", response={200: ProgramOut}, tags=["programs"])
@@ -89,8 +92,9 @@ def _participant_out(request, participant: Participant) -> dict:
     }
 
 
-@api.post("/participants", response={201: ParticipantOut, 200: ParticipantOut},
-          tags=["participants"])
+@api.post(
+    "/participants", response={201: ParticipantOut, 200: ParticipantOut}, tags=["participants"]
+)
 def enrol_participant(request, payload: ParticipantIn):
     program = Program.objects.filter(workspace=request.workspace, slug=payload.program).first()
     if program is None:
@@ -104,11 +108,10 @@ def enrol_participant(request, payload: ParticipantIn):
         locale=payload.locale,
         code=payload.code,
     )
-    return (201 if created else 200), _participant_out(request, participant)
+    return Status(201 if created else 200, _participant_out(request, participant))
 
 
-@api.get("/participants/{participant_id}", response={200: ParticipantDetail},
-         tags=["participants"])
+@api.get("/participants/{participant_id}", response={200: ParticipantDetail}, tags=["participants"])
 def get_participant(request, participant_id: str):
     participant = participant_selectors.get_in_workspace(
         workspace=request.workspace, participant_id=participant_id
@@ -135,4 +138,4 @@ def track_click(request, payload: ClickIn):
         ip=request.META.get("REMOTE_ADDR"),
         user_agent=request.headers.get("User-Agent", ""),
     )
-    return 201, {"click_id": click_id}
+    return Status(201, {"click_id": click_id})

@@ -36,8 +36,9 @@ def ensure_manager(result: BootstrapResult) -> None:
             "(shown only this once; change it in the console)"
         )
     else:
-        result.messages.append(f"Created the first manager: {email} (password from "
-                               "TULAR_ADMIN_PASSWORD)")
+        result.messages.append(
+            f"Created the first manager: {email} (password from TULAR_ADMIN_PASSWORD)"
+        )
 
 
 def bootstrap(*, demo: bool = False) -> BootstrapResult:

@@ -1,4 +1,5 @@
-"""The one place that asks what time it is, so time-dependent rules can be tested with a fixed clock."""
+"""The one place that asks what time it is, so time-dependent rules can be tested with a
+fixed clock."""
 
 from datetime import datetime
 

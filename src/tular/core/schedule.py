@@ -32,7 +32,8 @@ JOBS: dict[str, Job] = {}
 def every(seconds: float):
     def register(function):
         JOBS[f"{function.__module__}.{function.__name__}"] = Job(
-            name=f"{function.__module__}.{function.__name__}", every_seconds=seconds,
+            name=f"{function.__module__}.{function.__name__}",
+            every_seconds=seconds,
             function=function,
         )
         return function

@@ -23,7 +23,10 @@ class Participant(models.Model):
     # Denormalised from program so tenant checks and the redirect need no join.
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="participants")
-    external_id = models.CharField(_("external id"), max_length=200, null=True, blank=True)
+    # NULL, not "": participants enrolled without an id must not collide on the unique constraint.
+    external_id = models.CharField(  # noqa: DJ001
+        _("external id"), max_length=200, null=True, blank=True
+    )
     email = models.EmailField(_("e-mail"), max_length=254)
     email_normalised = models.CharField(max_length=254, db_index=True, editable=False)
     name = models.CharField(_("name"), max_length=200, blank=True)

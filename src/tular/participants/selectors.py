@@ -12,9 +12,7 @@ def get_in_workspace(*, workspace, participant_id: str) -> Participant | None:
     except ValueError:
         return None  # not an id we could have issued: the same 404 as an unknown one
     return (
-        Participant.objects.select_related("program")
-        .filter(workspace=workspace, pk=parsed)
-        .first()
+        Participant.objects.select_related("program").filter(workspace=workspace, pk=parsed).first()
     )
 
 

@@ -59,7 +59,9 @@ def participant_enrol(
     if code is not None:
         code = normalise_code(code)
         if not CUSTOM_CODE.match(code):
-            raise Invalid(["code"], "3-32 letters, digits, '-' or '_', starting with a letter or digit")
+            raise Invalid(
+                ["code"], "3-32 letters, digits, '-' or '_', starting with a letter or digit"
+            )
     if locale not in {language for language, _ in settings.LANGUAGES}:
         raise Invalid(["locale"], f"unsupported language {locale!r}; use 'id' or 'en'")
     participant = Participant(

@@ -137,7 +137,11 @@ class Rule(Compact):
 
     @model_validator(mode="after")
     def fields_match_kind(self) -> Self:
-        needed = {RewardKind.fixed: "amount", RewardKind.percent: "percent", RewardKind.perk: "perk"}
+        needed = {
+            RewardKind.fixed: "amount",
+            RewardKind.percent: "percent",
+            RewardKind.perk: "perk",
+        }
         for kind, field in needed.items():
             present = getattr(self, field) is not None
             if self.kind == kind and not present:

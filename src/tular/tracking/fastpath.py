@@ -19,7 +19,9 @@ _BODY = [b""]
 
 
 def wrap(django_app):
-    secure_public = bool(settings.TULAR_PUBLIC_URL and settings.TULAR_PUBLIC_URL.startswith("https"))
+    secure_public = bool(
+        settings.TULAR_PUBLIC_URL and settings.TULAR_PUBLIC_URL.startswith("https")
+    )
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -54,9 +56,10 @@ def wrap(django_app):
             "302 Found",
             [
                 ("Location", redirect.location_for(target, click_id=click_id, to=to)),
-                ("Set-Cookie", redirect.cookie_header(
-                    click_id, window_days=target.window_days, secure=secure
-                )),
+                (
+                    "Set-Cookie",
+                    redirect.cookie_header(click_id, window_days=target.window_days, secure=secure),
+                ),
                 ("Cache-Control", "no-store"),
                 ("Referrer-Policy", "no-referrer-when-downgrade"),
                 ("Content-Length", "0"),

@@ -33,7 +33,9 @@ class Click(models.Model):
     class Meta:
         verbose_name = _("click")
         verbose_name_plural = _("clicks")
-        indexes = [models.Index(fields=["participant", "created_at"], name="click_participant_time")]
+        indexes = [
+            models.Index(fields=["participant", "created_at"], name="click_participant_time")
+        ]
 
     def __str__(self) -> str:
         return str(self.id)

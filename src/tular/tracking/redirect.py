@@ -185,14 +185,15 @@ def location_for(target: LinkTarget, *, click_id: uuid.UUID, to: str | None = No
     """Where the visitor goes: the destination (or allowed deep link) with via and tular_click."""
     url = deep_link(to, target) or target.destination_url
     parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k not in {"via", COOKIE_NAME}]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k not in {"via", COOKIE_NAME}
+    ]
     query += [("via", target.code), (COOKIE_NAME, str(click_id))]
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
 def cookie_header(click_id: uuid.UUID, *, window_days: int, secure: bool) -> str:
-    cookie = (
-        f"{COOKIE_NAME}={click_id}; Max-Age={window_days * 86400}; Path=/; SameSite=Lax"
-    )
+    cookie = f"{COOKIE_NAME}={click_id}; Max-Age={window_days * 86400}; Path=/; SameSite=Lax"
     return cookie + "; Secure" if secure else cookie

@@ -9,7 +9,7 @@ from django.utils.text import slugify
 from tular.core import clock
 from tular.workspaces.models import ApiKey, Workspace
 
-SECRET_KEY_PREFIX = "tular_sk_"
+SECRET_KEY_PREFIX = "tular_sk_"  # noqa: S105 - a public prefix, not a secret
 PUBLISHABLE_KEY_PREFIX = "tular_pk_"
 
 
