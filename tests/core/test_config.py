@@ -1,0 +1,85 @@
+"""Settings come from the environment only, and a bad value names its variable."""
+
+import stat
+
+import pytest
+
+from tular.config import ConfigError, load
+
+
+@pytest.fixture
+def env(tmp_path):
+    return {"TULAR_DATA_DIR": str(tmp_path / "data")}
+
+
+def test_defaults_are_an_embedded_sqlite_in_the_data_dir(env, tmp_path):
+    config = load(env)
+    assert config.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert config.database["NAME"] == str(tmp_path / "data" / "tular.sqlite3")
+    assert config.public_url is None
+    assert config.email["BACKEND"].endswith("filebased.EmailBackend")
+    assert config.tasks_backend == "django_tasks_db.DatabaseBackend"
+    assert config.webhooks_allow_private is False
+
+
+def test_secret_key_is_generated_once_and_kept_private(env, tmp_path):
+    first = load(env).secret_key
+    assert load(env).secret_key == first
+    key_file = tmp_path / "data" / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert len(first) >= 50
+
+
+def test_postgres_url_is_parsed(env):
+    config = load({**env, "DATABASE_URL": "postgres://tular:rahasia@db.internal:5433/tular"})
+    assert config.database["ENGINE"] == "django.db.backends.postgresql"
+    assert (config.database["HOST"], config.database["PORT"]) == ("db.internal", 5433)
+    assert config.database["NAME"] == "tular"
+
+
+def test_smtp_url_becomes_the_default_mailer(env):
+    config = load({**env, "TULAR_EMAIL_URL": "smtp+tls://user%40x:p%40ss@mail.example:2525"})
+    options = config.email["OPTIONS"]
+    assert (options["host"], options["port"], options["use_tls"]) == ("mail.example", 2525, True)
+    assert (options["username"], options["password"]) == ("user@x", "p@ss")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("DATABASE_URL", "mysql://root@localhost/tular"),
+        ("DATABASE_URL", "postgres://localhost"),
+        ("TULAR_PUBLIC_URL", "ftp://example.com"),
+        ("TULAR_PUBLIC_URL", "https://example.com/?x=1"),
+        ("TULAR_PUBLIC_URL", "https://example.com:port"),
+        ("TULAR_SECRET_KEY", "short"),
+        ("TULAR_EMAIL_URL", "imap://mail.example"),
+        ("TULAR_EMAIL_URL", "smtp://mail.example:abc"),
+        ("TULAR_TASKS", "celery please"),
+        ("TULAR_WEBHOOKS_ALLOW_PRIVATE", "yes please"),
+        ("TULAR_DEBUG", "2"),
+        ("TULAR_SQLITE_SYNCHRONOUS", "OFF"),
+        ("TULAR_API_RATE_LIMIT", "lots"),
+        ("TULAR_REDIRECT_CACHE_SECONDS", "-1"),
+        ("TULAR_ADMIN_EMAIL", "not-an-email"),
+        ("TULAR_LOG_LEVEL", "LOUD"),
+        ("TULAR_DATABSE_URL", "sqlite:///x"),  # a typo of a setting is not silently ignored
+    ],
+)
+def test_malformed_or_unknown_setting_is_an_error_naming_it(env, variable, value):
+    with pytest.raises(ConfigError) as error:
+        load({**env, variable: value})
+    assert error.value.variable == variable
+    assert str(error.value).startswith(variable)
+
+
+@pytest.mark.parametrize("raw", ["1", "true", "TRUE", "yes", "on"])
+def test_booleans_accept_the_usual_spellings(env, raw):
+    assert load({**env, "TULAR_WEBHOOKS_ALLOW_PRIVATE": raw}).webhooks_allow_private is True
+
+
+def test_data_dir_that_is_a_file_is_refused(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match="TULAR_DATA_DIR"):
+        load({"TULAR_DATA_DIR": str(blocker)})
