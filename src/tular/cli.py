@@ -110,6 +110,9 @@ def supervise(
         while not stopping:
             for name, process in processes.items():
                 if process.poll() is not None:
+                    time.sleep(0.3)  # a Ctrl-C reaches the children too; let ours land first
+                    if stopping:
+                        break
                     print(
                         f"tular: the {name} stopped unexpectedly (exit {process.returncode}); "
                         "shutting down",
@@ -168,6 +171,7 @@ def cmd_serve(args) -> int:
         address=args.host,
         port=args.port,
         interface=Interfaces.WSGI,
+        websockets=False,
         workers=workers,
         blocking_threads=threads,
         backlog=2048,
