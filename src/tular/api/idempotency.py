@@ -1,10 +1,12 @@
 """`Idempotency-Key` on API POSTs: a unique row per (workspace, key) claims the request, the
 first response is stored and replayed with 200; the same key with another body is a 422, and
-a repeat while the first is still running is a 409 (zulip's idempotent_request, in shape)."""
+a repeat while the first is still running is a 409 (zulip's idempotent_request, in shape).
+Only successful (2xx) responses are kept: a refused or failed request did nothing to remember."""
 
 import hashlib
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
@@ -92,7 +94,11 @@ class IdempotencyMiddleware:
         api_key = api_key_authenticate(token) if token else None
         if api_key is None:
             return self.get_response(request)  # the API answers 401 itself
-        record, early = _claim(api_key.workspace, key, _fingerprint(request))
+        try:
+            fingerprint = _fingerprint(request)
+        except RequestDataTooBig:
+            return problem(413, "The request body is larger than 2.5 MB.")
+        record, early = _claim(api_key.workspace, key, fingerprint)
         if early is not None:
             return early
         try:
@@ -100,8 +106,10 @@ class IdempotencyMiddleware:
         except BaseException:
             record.delete()
             raise
-        if response.status_code >= 500 or response.streaming:
-            record.delete()  # nothing was promised: a retry runs again
+        if not 200 <= response.status_code < 300 or response.streaming:
+            # Only a success is kept and replayed (with 200, as the contract says): a refusal
+            # (4xx) or a failure (5xx) did nothing, so a retry with this key is judged afresh.
+            record.delete()
             return response
         IdempotencyRecord.objects.filter(pk=record.pk).update(
             state=IdempotencyRecord.State.done,

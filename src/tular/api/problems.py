@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
@@ -68,7 +69,11 @@ def _clean_loc(loc) -> list:
 
 def validation_errors(exc: ValidationError) -> list[dict]:
     return [
-        {"loc": _clean_loc(error.get("loc", [])), "msg": str(error.get("msg", "invalid"))}
+        {
+            "loc": _clean_loc(error.get("loc", [])),
+            # pydantic prefixes the messages of our own validators; the reader needs only ours.
+            "msg": str(error.get("msg", "invalid")).removeprefix("Value error, "),
+        }
         for error in exc.errors
     ]
 
@@ -109,6 +114,10 @@ def install(api) -> None:
         if exc.status_code == 400 and detail.startswith("Cannot parse request body"):
             detail = "The request body is not valid JSON."
         return problem(exc.status_code, detail)
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        return problem(413, "The request body is larger than 2.5 MB.")
 
     @api.exception_handler(Http404)
     def on_404(request, exc):
