@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from tular.core.money import is_currency
 from tular.participants.models import ParticipantKind
-from tular.programs.rules import ProgramConfig, ProgramKind
+from tular.programs.rules import ProgramConfig, ProgramKind, Strict
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
 Host = Annotated[
@@ -40,8 +40,7 @@ class ProgramOut(ProgramIn):
     created_at: datetime
 
 
-class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ParticipantIn(Strict):
     program: Slug
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
@@ -82,8 +81,7 @@ class ParticipantDetail(ParticipantOut):
     balances: list[Balance]
 
 
-class ClickIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ClickIn(Strict):
     code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     landing_url: Annotated[str, StringConstraints(max_length=2000)] = ""
     referrer: Annotated[str, StringConstraints(max_length=2000)] = ""

@@ -1,6 +1,5 @@
 """The public JSON API, /api/v1 (api-v1.md). Handlers are thin: parse, call a service, shape."""
 
-from django.shortcuts import get_object_or_404
 from ninja import NinjaAPI, Status
 
 from tular.api import problems
@@ -19,7 +18,7 @@ from tular.participants import selectors as participant_selectors
 from tular.participants.models import Participant
 from tular.participants.services import participant_enrol, referral_url
 from tular.programs.models import Program
-from tular.programs.services import program_create
+from tular.programs.services import program_create, program_get
 from tular.tracking import redirect
 
 api = NinjaAPI(
@@ -74,7 +73,10 @@ def list_programs(request):
 
 @api.get("/programs/{slug}", response={200: ProgramOut}, tags=["programs"])
 def get_program(request, slug: str):
-    return _program_out(get_object_or_404(Program, workspace=request.workspace, slug=slug))
+    program = program_get(workspace=request.workspace, slug=slug)
+    if program is None:
+        raise NotFound(f"No program with slug {slug!r} in this workspace.")
+    return _program_out(program)
 
 
 def _participant_out(request, participant: Participant) -> dict:

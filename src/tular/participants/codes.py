@@ -18,5 +18,11 @@ def generate_code(length: int = LENGTH) -> str:
     return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
+_CODE_CHARACTERS = re.compile(r"[A-Z0-9_-]+")
+
+
 def normalise_code(raw: str) -> str:
-    return raw.strip().upper()
+    """The stored form of a code as typed; '' when it cannot be a code at all (a lookup of ''
+    finds nothing, and the database never sees characters such as NUL)."""
+    code = raw.strip().upper()
+    return code if _CODE_CHARACTERS.fullmatch(code) else ""

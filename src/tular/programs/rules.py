@@ -4,6 +4,7 @@ These pydantic models are the single definition used by the API (request and res
 OpenAPI) and by the model layer (`validate_program_config`), so the stored JSON is always valid.
 """
 
+import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
@@ -15,6 +16,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
@@ -68,11 +70,18 @@ class CapPeriod(StrEnum):
 PositiveAmount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]
 
 
+PERCENT_PATTERN = r"^\d{1,3}(\.\d{1,4})?$"
+_PERCENT = re.compile(PERCENT_PATTERN)
+
+
 def _percent_from_string(value: object) -> object:
     # The contract writes percentages as decimal strings ("12.5"): a float would carry binary
-    # rounding into money, so numbers are refused rather than guessed at.
-    if not isinstance(value, str | Decimal):
-        raise ValueError('a percentage is a decimal string, e.g. "12.5"')
+    # rounding into money, so numbers are refused rather than guessed at, and so are the other
+    # spellings Decimal would take ("1e1", " 20 ", "NaN") but the documented pattern does not.
+    if isinstance(value, Decimal):
+        return value
+    if not isinstance(value, str) or not _PERCENT.fullmatch(value):
+        raise ValueError('a percentage is a decimal string, e.g. "20" or "12.5"')
     return value
 
 
@@ -86,12 +95,34 @@ Percent = Annotated[
     BeforeValidator(_percent_from_string),
     Field(gt=0, le=100, max_digits=7, decimal_places=4),
     PlainSerializer(_percent_to_string, return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,4})?$", "example": "12.5"}),
+    WithJsonSchema({"type": "string", "pattern": PERCENT_PATTERN, "example": "12.5"}),
 ]
 
 
+def refuse_control_characters(value):
+    """Text may not carry control characters (tab and line breaks aside): PostgreSQL cannot store
+    NUL at all, and the others only ever arrive by mistake or malice."""
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise ValueError("must not contain control characters")
+    elif isinstance(value, list):
+        for item in value:
+            refuse_control_characters(item)
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class Strict(BaseModel):
+    """Input configuration: unknown fields refused, text free of control characters."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*")
+    @classmethod
+    def _no_control_characters(cls, value):
+        return refuse_control_characters(value)
 
 
 class Compact(Strict):
@@ -174,7 +205,7 @@ class ProgramConfig(Strict):
     hold_days: int = Field(default=14, strict=True, ge=0, le=365)
     auto_approve_below: int | None = Field(default=None, strict=True, ge=0, le=MAX_AMOUNT)
     clawback_days: int = Field(default=60, strict=True, ge=0, le=3650)
-    monetary_rewards_allowed: bool = True
+    monetary_rewards_allowed: bool = Field(default=True, strict=True)
     rules: list[Rule] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")

@@ -1,5 +1,6 @@
 """Programs: creation with validated configuration."""
 
+import re
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
@@ -41,5 +42,10 @@ def program_create(*, workspace: Workspace, config) -> Program:
     return program
 
 
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
+
+
 def program_get(*, workspace: Workspace, slug: str) -> Program | None:
+    if not SLUG.fullmatch(slug):
+        return None  # not a slug we could have stored (and NUL would upset PostgreSQL)
     return Program.objects.filter(workspace=workspace, slug=slug).first()
