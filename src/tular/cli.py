@@ -29,10 +29,19 @@ def setup_django() -> None:
     django.setup()
 
 
+class DatabaseUnavailable(Exception):
+    pass
+
+
 def migrate() -> None:
     from django.core.management import call_command
+    from django.db import OperationalError
 
-    call_command("migrate", interactive=False, verbosity=0)
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+    except OperationalError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(f"cannot use the database: {first_line}") from None
 
 
 def port_in_use(host: str, port: int) -> bool:
@@ -281,7 +290,10 @@ def main(argv: list[str] | None = None) -> int:
         tular_config.load()
     except tular_config.ConfigError as exc:
         return fail(f"configuration error: {exc}")
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except DatabaseUnavailable as exc:
+        return fail(str(exc))
 
 
 if __name__ == "__main__":

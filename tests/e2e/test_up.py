@@ -86,3 +86,11 @@ def test_apikey_create_makes_the_workspace_and_prints_the_key_last(isolated_env)
     lines = result.stdout.strip().splitlines()
     assert "toko-baru" in result.stdout
     assert lines[-1].startswith("tular_pk_")
+
+
+def test_unreachable_database_is_one_clear_line(isolated_env):
+    env = {**isolated_env, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere"}
+    result = run_tular(env, "apikey", "create")
+    assert result.returncode == 2
+    assert "cannot use the database" in result.stderr
+    assert "Traceback" not in result.stderr
