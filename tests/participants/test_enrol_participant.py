@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.helpers import PARTICIPANT_BODY, assert_problem
+from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, assert_problem
 from tular.participants.codes import ALPHABET
 from tular.participants.models import Participant
 
@@ -53,8 +53,6 @@ def test_the_same_customer_again_is_a_200_with_the_same_participant_and_no_new_r
 
 
 def test_the_same_external_id_in_another_program_is_another_participant(api, participant):
-    from tests.helpers import PROGRAM_BODY
-
     api.post("/api/v1/programs", {**PROGRAM_BODY, "slug": "mitra", "kind": "reseller"})
     response = api.post("/api/v1/participants", {**PARTICIPANT_BODY, "program": "mitra"})
     assert response.status_code == 201, response.content
@@ -72,8 +70,6 @@ def test_participants_without_external_id_are_each_new(api, program):
 
 
 def test_the_participant_kind_defaults_from_the_program_kind(api, program):
-    from tests.helpers import PROGRAM_BODY
-
     api.post(
         "/api/v1/programs",
         {**PROGRAM_BODY, "slug": "mitra-teknologi", "kind": "technology_partner"},
