@@ -7,6 +7,7 @@ own, so tests, transactions and settings behave exactly as on the ORM path.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import threading
@@ -17,7 +18,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 from tular.core.ids import new_uuid7
 from tular.participants.codes import normalise_code
@@ -52,11 +53,38 @@ VALUES ({params})
 
 _cache: dict[str, tuple[float, LinkTarget | None]] = {}
 _cache_lock = threading.Lock()
+# Per thread: Django's raw connection and one cursor on it, reused while that connection lives.
+_local = threading.local()
 
 
-def _sql(template: str, count: int = 1) -> str:
-    param = "?" if connection.vendor == "sqlite" else "%s"
-    return template.format(param=param, params=", ".join([param] * count))
+@functools.cache
+def _statements(vendor: str) -> tuple[str, str]:
+    """(lookup, insert) with the vendor's parameter style, formatted once."""
+    param = "?" if vendor == "sqlite" else "%s"
+    return (
+        _LOOKUP_SQL.format(param=param),
+        _INSERT_SQL.format(params=", ".join([param] * 10)),
+    )
+
+
+def _cursor():
+    """A cursor on this thread's raw database connection (opened if needed), and the vendor.
+
+    Reused across requests: creating a cursor and resolving Django's thread-local connection
+    proxy are a measurable share of a redirect. A new connection (after a close, an error or a
+    reconnect) gets a new cursor.
+    """
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    raw = wrapper.connection
+    if raw is None:
+        wrapper.ensure_connection()
+        raw = wrapper.connection
+    cached = getattr(_local, "cursor", None)
+    if cached is not None and cached[0] is raw:
+        return cached[1], cached[2]
+    cursor = raw.cursor()
+    _local.cursor = (raw, cursor, wrapper.vendor)
+    return cursor, wrapper.vendor
 
 
 def _json(value):
@@ -78,13 +106,11 @@ def lookup(raw_code: str) -> LinkTarget | None:
         hit = _cache.get(code)
         if hit is not None and hit[0] > now:
             return hit[1]
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(_sql(_LOOKUP_SQL), (code,))
-        row = cursor.fetchone()
-    finally:
-        cursor.close()
+    cursor, vendor = _cursor()
+    cursor.execute(_statements(vendor)[0], (code,))
+    # fetchall, not fetchone: the statement must finish, or SQLite keeps a read snapshot open.
+    rows = cursor.fetchall()
+    row = rows[0] if rows else None
     target = None
     if row is not None:
         target = LinkTarget(
@@ -112,6 +138,11 @@ def forget_cached(code: str) -> None:
 def clean_ip(raw: str | None) -> str | None:
     if not raw:
         return None
+    return _clean_ip(raw)
+
+
+@functools.lru_cache(maxsize=4096)
+def _clean_ip(raw: str) -> str | None:
     try:
         return str(ipaddress.ip_address(raw.strip()))
     except ValueError:
@@ -131,8 +162,9 @@ def record_click(
     """Insert one click; it is committed (autocommit) when this returns, unless the caller
     holds a transaction open, in which case it commits with it."""
     click_id = new_uuid7()
-    moment = (at or datetime.now(UTC)).astimezone(UTC)
-    if connection.vendor == "sqlite":
+    moment = datetime.now(UTC) if at is None else at.astimezone(UTC)
+    cursor, vendor = _cursor()
+    if vendor == "sqlite":
         # Django's SQLite storage formats: UUIDs as 32 hex digits, datetimes as naive UTC text.
         values = (
             click_id.hex,
@@ -144,12 +176,7 @@ def record_click(
     else:
         values = (click_id, target.workspace_id, target.program_id, target.participant_id, moment)
     values += (source, landing_url[:2000], referrer[:2000], clean_ip(ip), user_agent[:500])
-    connection.ensure_connection()
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(_sql(_INSERT_SQL, count=10), values)
-    finally:
-        cursor.close()
+    cursor.execute(_statements(vendor)[1], values)
     return click_id
 
 
@@ -183,15 +210,25 @@ def deep_link(to: str | None, target: LinkTarget) -> str | None:
 
 def location_for(target: LinkTarget, *, click_id: uuid.UUID, to: str | None = None) -> str:
     """Where the visitor goes: the destination (or allowed deep link) with via and tular_click."""
-    url = deep_link(to, target) or target.destination_url
+    url = deep_link(to, target) if to else None
+    head, tail = _location_parts(url or target.destination_url, target.code)
+    # str(uuid) is hex digits and dashes, which urlencode leaves as they are.
+    return f"{head}{click_id}{tail}"
+
+
+@functools.lru_cache(maxsize=4096)
+def _location_parts(url: str, code: str) -> tuple[str, str]:
+    """The location around the click id: the URL's own query without via/tular_click, then
+    via=<code>&tular_click=, and after the id the fragment (urlunsplit's layout, precomputed)."""
     parts = urlsplit(url)
     query = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
         if k not in {"via", COOKIE_NAME}
     ]
-    query += [("via", target.code), (COOKIE_NAME, str(click_id))]
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
+    query += [("via", code), (COOKIE_NAME, "")]
+    head = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
+    return head, f"#{parts.fragment}" if parts.fragment else ""
 
 
 def cookie_header(click_id: uuid.UUID, *, window_days: int, secure: bool) -> str:
