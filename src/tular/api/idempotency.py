@@ -51,10 +51,12 @@ def _claim(workspace, key: str, fingerprint: str):
         existing.delete()
         return _claim(workspace, key, fingerprint)
     if existing.fingerprint != fingerprint:
+        message = f"This {HEADER} was already used with a different request; use a new key."
         return None, problem(
             422,
-            f"This {HEADER} was already used with a different request; use a new key.",
+            message,
             slug="idempotency-key-reused",
+            errors=[{"loc": ["header", HEADER], "msg": message}],
         )
     if existing.state == IdempotencyRecord.State.running:
         # Conditional update: of two retries of a dead request, exactly one takes it over.
