@@ -1,0 +1,67 @@
+"""Story: an integrator reads the API's description and generates a client from it."""
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from tular.programs.rules import PERCENT_PATTERN
+
+CONTRACT_PATHS = {
+    "/api/v1/programs": {"post"},
+    "/api/v1/programs/{slug}": {"get"},
+    "/api/v1/participants": {"post"},
+    "/api/v1/participants/{participant_id}": {"get"},
+    "/api/v1/track/click": {"post"},
+}
+
+
+@pytest.fixture
+def spec(anonymous_api):
+    response = anonymous_api.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    return response.json()
+
+
+def test_the_openapi_document_is_valid_openapi_3(spec):
+    assert spec["openapi"].startswith("3.")
+    validate(spec)
+
+
+def test_the_openapi_document_lists_the_contracts_paths(spec):
+    for path, methods in CONTRACT_PATHS.items():
+        assert path in spec["paths"], path
+        assert methods <= spec["paths"][path].keys(), (path, spec["paths"][path].keys())
+
+
+def test_the_api_declares_bearer_authentication(spec):
+    schemes = spec["components"]["securitySchemes"]
+    assert any(s["type"] == "http" and s["scheme"].lower() == "bearer" for s in schemes.values())
+
+
+def test_percentages_are_described_as_the_decimal_strings_the_api_accepts(spec):
+    percent = spec["components"]["schemas"]["Rule"]["properties"]["percent"]
+    string = next(s for s in percent.get("anyOf", [percent]) if s.get("type") == "string")
+    assert string["pattern"] == PERCENT_PATTERN
+
+
+def test_the_docs_page_renders_without_a_cdn(anonymous_api):
+    # when
+    response = anonymous_api.get("/api/v1/docs")
+    # then a page whose scripts and styles are all served by Tular itself
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")
+    html = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert assets, html
+    assert all(a.startswith("/static/") for a in assets), assets
+    assert "cdn" not in html.lower()
+    assert "/api/v1/openapi.json" in html
+
+
+def test_the_docs_assets_are_served_locally(anonymous_api):
+    html = anonymous_api.get("/api/v1/docs").content.decode()
+    for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        response = anonymous_api.client.get(asset)
+        assert response.status_code == 200, asset
