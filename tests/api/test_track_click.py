@@ -92,3 +92,66 @@ def test_a_second_programs_participant_is_credited_to_its_own_program(
     click = Click.objects.get()
     assert str(click.participant_id) == budi["id"]
     assert click.program.slug == "mitra"
+
+
+# -- event_id: "every track/* call carries event_id; the same again → the first result, 200" --
+
+
+def test_a_repeated_event_id_returns_the_first_click_with_200_and_no_second_click(
+    publishable_api, participant
+):
+    body = {"code": participant["code"], "event_id": "evt_click_1"}
+    first = publishable_api.post("/api/v1/track/click", body)
+    again = publishable_api.post("/api/v1/track/click", body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Click.objects.count() == 1
+
+
+def test_an_event_is_the_same_event_whatever_else_the_repeat_says(publishable_api, participant):
+    first = publishable_api.post(
+        "/api/v1/track/click", {"code": participant["code"], "event_id": "evt_2"}
+    )
+    again = publishable_api.post(
+        "/api/v1/track/click",
+        {"code": participant["code"], "event_id": "evt_2", "landing_url": "https://toko.example/x"},
+    )
+    assert again.status_code == 200
+    assert again.json() == first.json()
+    assert Click.objects.count() == 1
+
+
+def test_distinct_event_ids_are_distinct_clicks(publishable_api, participant):
+    for event_id in ("evt_a", "evt_b"):
+        response = publishable_api.post(
+            "/api/v1/track/click", {"code": participant["code"], "event_id": event_id}
+        )
+        assert response.status_code == 201
+    assert Click.objects.count() == 2
+
+
+def test_event_ids_are_per_workspace(api, outsider_api, participant):
+    outsider_api.post("/api/v1/programs", PROGRAM_BODY)
+    theirs = outsider_api.post("/api/v1/participants", PARTICIPANT_BODY).json()
+    mine = api.post("/api/v1/track/click", {"code": participant["code"], "event_id": "evt_x"})
+    other = outsider_api.post("/api/v1/track/click", {"code": theirs["code"], "event_id": "evt_x"})
+    assert (mine.status_code, other.status_code) == (201, 201)
+    assert Click.objects.count() == 2
+
+
+def test_an_unknown_code_with_an_event_id_is_still_a_404_and_remembers_nothing(
+    publishable_api, participant
+):
+    body = {"code": "ZZZZZZZ", "event_id": "evt_404"}
+    assert_problem(publishable_api.post("/api/v1/track/click", body), 404)
+    response = publishable_api.post(
+        "/api/v1/track/click", {"code": participant["code"], "event_id": "evt_404"}
+    )
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("event_id", ["", 42, "x" * 201, "a\x00b"])
+def test_a_malformed_event_id_is_a_422(publishable_api, participant, event_id):
+    body = {"code": participant["code"], "event_id": event_id}
+    assert_problem(publishable_api.post("/api/v1/track/click", body), 422)
+    assert Click.objects.count() == 0

@@ -81,7 +81,13 @@ class ParticipantDetail(ParticipantOut):
     balances: list[Balance]
 
 
+EventId = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
 class ClickIn(Strict):
+    # Optional here (a page's snippet has none to give); when sent, a repeat is answered with
+    # the first click and 200, as for every track/* call.
+    event_id: EventId | None = None
     code: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     landing_url: Annotated[str, StringConstraints(max_length=2000)] = ""
     referrer: Annotated[str, StringConstraints(max_length=2000)] = ""

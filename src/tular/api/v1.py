@@ -4,6 +4,7 @@ from ninja import NinjaAPI, Status
 
 from tular.api import problems
 from tular.api.auth import PerKeyThrottle, any_key, secret_key
+from tular.api.idempotency import event_once
 from tular.api.schemas import (
     ClickIn,
     ClickOut,
@@ -127,17 +128,26 @@ def get_participant(request, participant_id: str):
     }
 
 
-@api.post("/track/click", response={201: ClickOut}, auth=any_key, tags=["tracking"])
+@api.post("/track/click", response={201: ClickOut, 200: ClickOut}, auth=any_key, tags=["tracking"])
 def track_click(request, payload: ClickIn):
     target = redirect.lookup(payload.code)
     if target is None or target.workspace_id != request.workspace.pk:
         raise NotFound(f"No participant with code {payload.code!r} in this workspace.")
-    click_id = redirect.record_click(
-        target,
-        source="api",
-        landing_url=payload.landing_url,
-        referrer=payload.referrer,
-        ip=request.META.get("REMOTE_ADDR"),
-        user_agent=request.headers.get("User-Agent", ""),
+
+    def record() -> dict:
+        click_id = redirect.record_click(
+            target,
+            source="api",
+            landing_url=payload.landing_url,
+            referrer=payload.referrer,
+            ip=request.META.get("REMOTE_ADDR"),
+            user_agent=request.headers.get("User-Agent", ""),
+        )
+        return {"click_id": click_id}
+
+    if payload.event_id is None:
+        return Status(201, record())
+    result, first = event_once(
+        workspace=request.workspace, scope="track/click", event_id=payload.event_id, run=record
     )
-    return Status(201, {"click_id": click_id})
+    return Status(201 if first else 200, result)
