@@ -230,3 +230,19 @@ def test_a_click_event_still_running_is_a_409(publishable_api, workspace, partic
     body = {"code": participant["code"], "event_id": "evt_busy"}
     assert_problem(publishable_api.post("/api/v1/track/click", body), 409)
     assert Click.objects.count() == 0
+
+
+def test_a_throttled_request_is_not_remembered_as_a_success(api, settings, program):
+    # A 429 kept under the key would be replayed as "200 OK" for a day.
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.TULAR_API_RATE_LIMIT = "1/min"
+    api.get("/api/v1/programs")
+    body = {"program": "pelanggan", "email": "tanpa.id@example.com"}
+    assert_problem(api.post("/api/v1/participants", body, headers=KEY), 429)
+    settings.TULAR_API_RATE_LIMIT = "100/min"
+    cache.clear()
+    response = api.post("/api/v1/participants", body, headers=KEY)
+    assert response.status_code == 201
+    assert Participant.objects.count() == 1
