@@ -2,6 +2,7 @@
 produces before the API sees the request (unknown path, wrong method, oversize body)."""
 
 from django.core.exceptions import RequestDataTooBig
+from django.utils import translation
 
 from tular.api.problems import PROBLEM_CONTENT_TYPE, problem
 
@@ -18,6 +19,10 @@ class ApiProblemMiddleware:
     def __call__(self, request):
         if not request.path.startswith("/api/"):
             return self.get_response(request)
+        if "Accept-Language" not in request.headers:
+            # Integrators read English unless they ask; pages default to Indonesian.
+            translation.activate("en")
+            request.LANGUAGE_CODE = "en"
         response = self.get_response(request)
         if response.status_code < 400 or response.get("Content-Type", "").startswith(
             PROBLEM_CONTENT_TYPE

@@ -4,6 +4,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from tular.core.errors import DomainError
@@ -12,18 +13,18 @@ logger = logging.getLogger(__name__)
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 TITLES = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthorized", "Authentication required"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    409: ("conflict", "Conflict"),
-    413: ("payload-too-large", "Request body too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("validation-error", "Your request is not valid"),
-    429: ("rate-limited", "Too many requests"),
-    500: ("internal-error", "Internal server error"),
-    503: ("unavailable", "Service unavailable"),
+    400: ("bad-request", _("Bad request")),
+    401: ("unauthorized", _("Authentication required")),
+    403: ("forbidden", _("Forbidden")),
+    404: ("not-found", _("Not found")),
+    405: ("method-not-allowed", _("Method not allowed")),
+    409: ("conflict", _("Conflict")),
+    413: ("payload-too-large", _("Request body too large")),
+    415: ("unsupported-media-type", _("Unsupported media type")),
+    422: ("validation-error", _("Your request is not valid")),
+    429: ("rate-limited", _("Too many requests")),
+    500: ("internal-error", _("Internal server error")),
+    503: ("unavailable", _("Service unavailable")),
 }
 
 
@@ -43,7 +44,7 @@ def problem(
     default_slug, default_title = TITLES.get(status, ("error", "Error"))
     body = {
         "type": problem_type(slug or default_slug),
-        "title": title or default_title,
+        "title": str(title or default_title),
         "status": status,
         "detail": detail,
         **extra,

@@ -1,10 +1,12 @@
 """Domain errors that the API turns into RFC 9457 problems (and the CLI into one line)."""
 
+from django.utils.translation import gettext_lazy as _
+
 
 class DomainError(Exception):
     status = 400
     type_slug = "bad-request"
-    title = "Bad request"
+    title = _("Bad request")
 
     def __init__(self, detail: str, **extra):
         super().__init__(detail)
@@ -17,7 +19,7 @@ class Invalid(DomainError):
 
     status = 422
     type_slug = "validation-error"
-    title = "Your request is not valid"
+    title = _("Your request is not valid")
 
     def __init__(self, loc: list, msg: str):
         super().__init__(msg, errors=[{"loc": ["body", *loc], "msg": msg}])
@@ -26,16 +28,16 @@ class Invalid(DomainError):
 class NotFound(DomainError):
     status = 404
     type_slug = "not-found"
-    title = "Not found"
+    title = _("Not found")
 
 
 class Conflict(DomainError):
     status = 409
     type_slug = "conflict"
-    title = "Conflict"
+    title = _("Conflict")
 
 
 class Forbidden(DomainError):
     status = 403
     type_slug = "forbidden"
-    title = "Forbidden"
+    title = _("Forbidden")

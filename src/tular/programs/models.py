@@ -5,6 +5,16 @@ from tular.core.ids import new_uuid7
 from tular.programs.rules import ProgramKind
 from tular.workspaces.models import Workspace
 
+PROGRAM_KIND_CHOICES = [
+    (ProgramKind.customer.value, _("customer referral")),
+    (ProgramKind.affiliate.value, _("affiliate")),
+    (ProgramKind.reseller.value, _("reseller")),
+    (ProgramKind.technology_partner.value, _("technology partner")),
+    (ProgramKind.service_partner.value, _("service partner")),
+    (ProgramKind.employee.value, _("employee referral")),
+    (ProgramKind.network.value, _("partner network")),
+]
+
 
 class Program(models.Model):
     """A referral, affiliate, partner or employee program. Reward rules are validated config."""
@@ -13,9 +23,7 @@ class Program(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="programs")
     slug = models.SlugField(_("slug"), max_length=50)
     name = models.CharField(_("name"), max_length=200)
-    kind = models.CharField(
-        _("kind"), max_length=32, choices=[(kind.value, kind.value) for kind in ProgramKind]
-    )
+    kind = models.CharField(_("kind"), max_length=32, choices=PROGRAM_KIND_CHOICES)
     currency = models.CharField(_("currency"), max_length=3)
     destination_url = models.URLField(_("destination URL"), max_length=2000)
     allowed_hosts = models.JSONField(_("allowed hosts"), default=list, blank=True)
