@@ -81,6 +81,7 @@ class Result:
     responses: int
     errors: int
     clicks: int | None = None  # clicks in the database from the measured run
+    cpu_us: float | None = None  # server CPU time (all its processes) per response
 
     @property
     def missing(self) -> int:
@@ -145,6 +146,22 @@ class Processes:
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU time of every live process in a process group (Linux /proc)."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After "pid (comm)": state ppid pgrp session ... utime(12th) stime(13th).
+        if int(fields[2]) == pgid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_http(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
@@ -282,11 +299,14 @@ def bench_tular(database: str, args, procs: Processes, work: Path) -> Result:
 
         run_wrk(url, duration=args.warmup, connections=args.connections, threads=2, work=work)
         before = count_clicks(database, database_url, data_dir)
+        cpu_before = group_cpu_seconds(server.pid)
         report = run_wrk(
             url, duration=args.duration, connections=args.connections, threads=2, work=work
         )
+        cpu = group_cpu_seconds(server.pid) - cpu_before
         procs.stop(server)  # SIGTERM: in-flight requests finish, then count
         result = to_result(database, report)
+        result.cpu_us = 1e6 * cpu / max(1, result.responses)
         result.clicks = count_clicks(database, database_url, data_dir) - before
         return result
 
@@ -327,10 +347,14 @@ def bench_nginx(args, procs: Processes, work: Path) -> Result:
         url = f"http://{HOST}:{port}/r/BENCH"
         wait_http(url, server, log_path)
         run_wrk(url, duration=args.warmup, connections=args.connections, threads=2, work=work)
+        cpu_before = group_cpu_seconds(server.pid)
         report = run_wrk(
             url, duration=args.duration, connections=args.connections, threads=2, work=work
         )
-        return to_result("nginx", report)
+        result = to_result("nginx", report)
+        cpu = group_cpu_seconds(server.pid) - cpu_before
+        result.cpu_us = 1e6 * cpu / max(1, result.responses)
+        return result
     finally:
         procs.stop(server)
 
@@ -340,7 +364,18 @@ def bench_nginx(args, procs: Processes, work: Path) -> Result:
 
 def table(results: list[Result], args) -> str:
     floor = next((r.rps for r in results if r.target == "nginx"), None)
-    rows = [("target", "req/s", "p50 ms", "p99 ms", "% of nginx", "clicks / 302s", "errors")]
+    rows = [
+        (
+            "target",
+            "req/s",
+            "p50 ms",
+            "p99 ms",
+            "% of nginx",
+            "clicks / 302s",
+            "errors",
+            "server CPU µs/req",
+        )
+    ]
     for r in results:
         share = f"{100 * r.rps / floor:.1f} %" if floor else "-"
         clicks = "-" if r.clicks is None else f"{r.clicks} / {r.responses}"
@@ -353,6 +388,7 @@ def table(results: list[Result], args) -> str:
                 share,
                 clicks,
                 str(r.errors),
+                "-" if r.cpu_us is None else f"{r.cpu_us:.0f}",
             )
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
