@@ -1,0 +1,184 @@
+"""A click acknowledged by a 302 is in the database, also when the server is killed right after.
+
+Real processes: `tular serve` (granian, the production server, two workers) on a free port with
+its own data dir, or on PostgreSQL (when DATABASE_URL points there) its own database; real HTTP
+from several client threads. Neither test uses pytest-django's test database.
+"""
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY
+
+CLICKS = 300
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server_env(tmp_path):
+    """The child's environment: its own data dir, and on PostgreSQL its own database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
+    env["TULAR_DATA_DIR"] = str(tmp_path / "data")
+    env["TULAR_LOG_LEVEL"] = "WARNING"
+    base_url = os.environ.get("DATABASE_URL", "")
+    if not base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
+        env.pop("DATABASE_URL", None)
+        yield env
+        return
+    import psycopg
+
+    server = base_url.rsplit("/", 1)[0]
+    name = f"tular_durability_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    env["DATABASE_URL"] = f"{server}/{name}"
+    try:
+        yield env
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Server:
+    def __init__(self, env: dict, log: Path):
+        created = subprocess.run(
+            [sys.executable, "-m", "tular.cli", "apikey", "create"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        self.key = created.stdout.strip().splitlines()[-1]
+        self.env = env
+        self.log = log
+        self.url = f"http://127.0.0.1:{free_port()}"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tular.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                self.url.rsplit(":", 1)[1],
+                "--workers",
+                "2",
+                "--threads",
+                "2",
+            ],
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill -9 reaches the workers too
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, f"server exited:\n{log.read_text()}"
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    break
+            assert time.monotonic() < deadline, f"server did not start:\n{log.read_text()}"
+            time.sleep(0.1)
+
+    def seed(self) -> str:
+        headers = {"Authorization": f"Bearer {self.key}"}
+        with httpx.Client(base_url=self.url, headers=headers, timeout=10) as client:
+            response = client.post("/api/v1/programs", json=PROGRAM_BODY)
+            assert response.status_code == 201, response.text
+            response = client.post("/api/v1/participants", json=PARTICIPANT_BODY)
+            assert response.status_code == 201, response.text
+            return response.json()["code"]
+
+    def click_many(self, code: str, count: int) -> list[uuid.UUID]:
+        """`count` redirects from 8 client threads; the click ids their 302s carried."""
+        with httpx.Client(base_url=self.url, follow_redirects=False, timeout=10) as client:
+
+            def follow(_):
+                response = client.get(f"/r/{code}")
+                assert response.status_code == 302, response.text
+                query = parse_qs(urlsplit(response.headers["location"]).query)
+                assert response.cookies["tular_click"] == query["tular_click"][0]
+                return uuid.UUID(query["tular_click"][0])
+
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                return list(pool.map(follow, range(count)))
+
+    def stop(self, sig: int) -> int:
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                if sig == signal.SIGKILL:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                else:
+                    self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=15)
+        finally:
+            # Whatever happened, nothing of this server outlives the test.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+    def recorded_clicks(self) -> set[uuid.UUID]:
+        database_url = self.env.get("DATABASE_URL")
+        if database_url:
+            import psycopg
+
+            with psycopg.connect(database_url) as db:
+                rows = db.execute("SELECT id FROM tracking_click").fetchall()
+        else:
+            path = Path(self.env["TULAR_DATA_DIR"]) / "tular.sqlite3"
+            with contextlib.closing(sqlite3.connect(path)) as db:
+                rows = db.execute("SELECT id FROM tracking_click").fetchall()
+        return {uuid.UUID(str(row[0])) for row in rows}
+
+
+@pytest.fixture
+def server(server_env, tmp_path):
+    running = Server(server_env, tmp_path / "serve.log")
+    try:
+        yield running
+    finally:
+        running.stop(signal.SIGKILL)
+
+
+def test_every_acknowledged_click_survives_a_clean_stop(server):
+    # given
+    code = server.seed()
+    acknowledged = server.click_many(code, CLICKS)
+    # when
+    exit_code = server.stop(signal.SIGTERM)
+    # then
+    assert exit_code == 0, server.log.read_text()
+    assert len(set(acknowledged)) == CLICKS
+    assert set(acknowledged) <= server.recorded_clicks()
+
+
+def test_every_acknowledged_click_survives_kill_9(server):
+    # given
+    code = server.seed()
+    acknowledged = server.click_many(code, CLICKS)
+    # when: the whole process group, no chance to flush anything, right after the last 302
+    server.stop(signal.SIGKILL)
+    # then
+    assert len(set(acknowledged)) == CLICKS
+    missing = set(acknowledged) - server.recorded_clicks()
+    assert not missing, f"{len(missing)} acknowledged clicks lost"
