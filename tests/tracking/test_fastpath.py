@@ -7,6 +7,8 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
 import pytest
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from tular.tracking import redirect
 from tular.tracking.models import Click
@@ -16,9 +18,28 @@ DESTINATION = "https://toko.example/daftar"
 WINDOW_SECONDS = 30 * 86400
 
 
+def keeping_test_connection(environ, start_response):
+    """tular.wsgi.application as Django's test Client runs Django: the request signals must not
+    close the connection that holds the test's transaction (on PostgreSQL close_old_connections
+    would, since the test runs outside autocommit)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        result = application(environ, start_response)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()  # fires request_finished, as a WSGI server would
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return [body]
+
+
 @pytest.fixture
 def client(db):
-    transport = httpx.WSGITransport(app=application, remote_addr="203.0.113.7")
+    transport = httpx.WSGITransport(app=keeping_test_connection, remote_addr="203.0.113.7")
     with httpx.Client(
         transport=transport, base_url="http://ref.toko.example", follow_redirects=False
     ) as client:
@@ -172,7 +193,7 @@ def test_other_paths_go_to_django(client, db):
 
 
 def test_secure_cookie_when_request_is_https(db, participant):
-    transport = httpx.WSGITransport(app=application)
+    transport = httpx.WSGITransport(app=keeping_test_connection)
     with httpx.Client(transport=transport, base_url="https://ref.toko.example") as client:
         response = client.get(f"/r/{participant['code']}")
     assert response.status_code == 302
