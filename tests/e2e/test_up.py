@@ -94,3 +94,38 @@ def test_unreachable_database_is_one_clear_line(isolated_env):
     assert result.returncode == 2
     assert "cannot use the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_redirect_with_the_database_down_is_a_503_page_not_a_crash(isolated_env, tmp_path):
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import free_port
+
+    port = free_port()
+    env = {**isolated_env, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere"}
+    log = (tmp_path / "serve.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tular.cli", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/r/ABCDEFG", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.2)
+        assert response.status_code == 503
+        assert response.headers["retry-after"] == "5"
+        assert "text/html" in response.headers["content-type"]
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+        assert health.status_code == 503
+        assert health.json()["status"] == "unavailable"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=20)

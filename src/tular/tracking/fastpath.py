@@ -10,9 +10,9 @@ import logging
 from urllib.parse import parse_qs
 
 from django.conf import settings
-from django.db import connection
 
 from tular.tracking import redirect
+from tular.tracking.redirect import DATABASE_ERRORS, close_quietly
 
 logger = logging.getLogger(__name__)
 _BODY = [b""]
@@ -45,10 +45,10 @@ def wrap(django_app):
                 landing_url=f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path}"
                 + (f"?{query}" if query else ""),
             )
-        except connection.Database.Error:
+        except DATABASE_ERRORS:
             # Let Django retry on a fresh connection and render the error page if it fails too.
             logger.warning("fast redirect path failed; handing /r/%s to Django", code)
-            connection.close()
+            close_quietly()
             return django_app(environ, start_response)
         to = parse_qs(query).get("to", [None])[0] if "to=" in query else None
         secure = secure_public or environ.get("wsgi.url_scheme") == "https"

@@ -7,9 +7,11 @@ own, so tests, transactions and settings behave exactly as on the ORM path.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import ipaddress
 import json
+import sqlite3
 import threading
 import time
 import uuid
@@ -17,13 +19,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import Error as DjangoDatabaseError
 
 from tular.core.ids import new_uuid7
 from tular.participants.codes import normalise_code
 
 COOKIE_NAME = "tular_click"
+# What a failing database raises here: the driver's own errors on raw cursors, and Django's
+# wrappers when Django opens the connection (an unreachable server).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DjangoDatabaseError, sqlite3.Error, psycopg.Error)
 MAX_CODE_LENGTH = 32
 _CACHE_LIMIT = 50_000
 
@@ -234,3 +241,9 @@ def _location_parts(url: str, code: str) -> tuple[str, str]:
 def cookie_header(click_id: uuid.UUID, *, window_days: int, secure: bool) -> str:
     cookie = f"{COOKIE_NAME}={click_id}; Max-Age={window_days * 86400}; Path=/; SameSite=Lax"
     return cookie + "; Secure" if secure else cookie
+
+
+def close_quietly() -> None:
+    """Drop this thread's connection after a database error, so the next request reconnects."""
+    with contextlib.suppress(DATABASE_ERRORS):
+        connections[DEFAULT_DB_ALIAS].close()

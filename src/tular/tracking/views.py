@@ -4,13 +4,13 @@ codes (the 404 page) and whenever the fast WSGI path (tular.tracking.fastpath) s
 import logging
 
 from django.conf import settings
-from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from tular.tracking import redirect
+from tular.tracking.redirect import DATABASE_ERRORS, close_quietly
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +31,9 @@ def is_secure(request_is_secure: bool) -> bool:
 def follow_link(request, code: str):
     try:
         target = redirect.lookup(code)
-    except connection.Database.Error:
+    except DATABASE_ERRORS:
         logger.exception("database unavailable for /r/%s", code)
-        connection.close()
+        close_quietly()
         return unavailable(request)
     if target is None:
         return render(request, "tracking/unknown_code.html", {"code": code[:32]}, status=404)
@@ -48,9 +48,9 @@ def follow_link(request, code: str):
             user_agent=request.headers.get("User-Agent", ""),
             landing_url=request.build_absolute_uri()[:2000],
         )
-    except connection.Database.Error:
+    except DATABASE_ERRORS:
         logger.exception("could not record a click for /r/%s", code)
-        connection.close()
+        close_quietly()
         return unavailable(request)
     response = ReferralRedirect(
         redirect.location_for(target, click_id=click_id, to=request.GET.get("to"))
