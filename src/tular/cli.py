@@ -172,9 +172,11 @@ def cmd_serve(args) -> int:
     from granian.constants import Interfaces
 
     sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-    workers = args.workers or (os.cpu_count() or 1)
-    # SQLite has one writer at a time: more threads per process only queue on its lock.
-    threads = args.threads or (1 if sqlite else 4)
+    # Measured (bench/README.md): SQLite has one writer at a time, and one process with two
+    # threads beat more processes, whose writers wait on each other in SQLite's busy handler
+    # (which sleeps in milliseconds). PostgreSQL scales with processes.
+    workers = args.workers or (1 if sqlite else (os.cpu_count() or 1))
+    threads = args.threads or (2 if sqlite else 4)
     Granian(
         target="tular.wsgi:application",
         address=args.host,
@@ -250,12 +252,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="run the web server only")
     address(serve)
-    serve.add_argument("--workers", type=int, default=0, help="processes (default: CPU count)")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="processes (default: 1 on SQLite, one per CPU on PostgreSQL)",
+    )
     serve.add_argument(
         "--threads",
         type=int,
         default=0,
-        help="threads per process (default: 1 on SQLite, 4 on PostgreSQL)",
+        help="threads per process (default: 2 on SQLite, 4 on PostgreSQL)",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(handler=cmd_serve)
