@@ -3,8 +3,12 @@
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, Api
+
 from tular.tracking import redirect
 from tular.workspaces.services import api_key_create, workspace_get_or_create
+
+# Fixtures for tests that start real processes (isolated_env).
+pytest_plugins = ["tests.processes"]
 
 
 @pytest.fixture(autouse=True)

@@ -100,7 +100,7 @@ def test_redirect_with_the_database_down_is_a_503_page_not_a_crash(isolated_env,
     import subprocess
     import sys
 
-    from tests.e2e.conftest import free_port
+    from tests.processes import free_port
 
     port = free_port()
     env = {**isolated_env, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/nowhere"}

@@ -8,7 +8,6 @@ from several client threads. Neither test uses pytest-django's test database.
 import contextlib
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,39 +21,9 @@ import httpx
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY
+from tests.processes import free_port
 
 CLICKS = 300
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def server_env(tmp_path):
-    """The child's environment: its own data dir, and on PostgreSQL its own database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
-    env["TULAR_DATA_DIR"] = str(tmp_path / "data")
-    env["TULAR_LOG_LEVEL"] = "WARNING"
-    base_url = os.environ.get("DATABASE_URL", "")
-    if not base_url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        env.pop("DATABASE_URL", None)
-        yield env
-        return
-    import psycopg
-
-    server = base_url.rsplit("/", 1)[0]
-    name = f"tular_durability_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    env["DATABASE_URL"] = f"{server}/{name}"
-    try:
-        yield env
-    finally:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 class Server:
@@ -152,8 +121,8 @@ class Server:
 
 
 @pytest.fixture
-def server(server_env, tmp_path):
-    running = Server(server_env, tmp_path / "serve.log")
+def server(isolated_env, tmp_path):
+    running = Server({**isolated_env, "TULAR_LOG_LEVEL": "WARNING"}, tmp_path / "serve.log")
     try:
         yield running
     finally:
