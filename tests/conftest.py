@@ -3,7 +3,6 @@
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, Api
-
 from tular.tracking import redirect
 from tular.workspaces.services import api_key_create, workspace_get_or_create
 
