@@ -5,7 +5,7 @@ import pytest
 from django.core.cache import cache
 
 from tests.helpers import PROGRAM_BODY, assert_problem
-from tular.api import v1
+from tular.api import programs as programs_api
 from tular.programs.models import Program
 
 
@@ -43,7 +43,7 @@ def crashing_create(monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("password=hunter2 at /srv/tular/secret.py line 42")
 
-    monkeypatch.setattr(v1, "program_create", explode)
+    monkeypatch.setattr(programs_api, "program_create", explode)
 
 
 def test_an_unhandled_error_is_a_500_problem_that_hides_internals(api, crashing_create):

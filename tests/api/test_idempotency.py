@@ -8,7 +8,8 @@ from types import SimpleNamespace
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, assert_problem
-from tular.api import idempotency, v1
+from tular.api import idempotency
+from tular.api import programs as programs_api
 from tular.api.models import IdempotencyRecord
 from tular.core import clock
 from tular.participants.models import Participant
@@ -136,7 +137,7 @@ def test_a_request_that_failed_with_500_is_not_remembered(api, monkeypatch):
     def explode(**kwargs):
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(v1, "program_create", explode)
+    monkeypatch.setattr(programs_api, "program_create", explode)
     api.client.raise_request_exception = False
     assert_problem(api.post("/api/v1/programs", PROGRAM_BODY, headers=KEY), 500)
     assert IdempotencyRecord.objects.count() == 0
