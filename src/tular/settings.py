@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "tular.programs",
     "tular.participants",
     "tular.tracking",
+    "tular.referrals",
+    "tular.rewards",
     "tular.api",
 ]
 

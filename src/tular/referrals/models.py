@@ -1,0 +1,142 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tular.core.ids import new_uuid7
+from tular.participants.models import Participant
+from tular.programs.models import Program
+from tular.tracking.models import Click
+from tular.workspaces.models import Workspace
+
+
+class ReferralStatus(models.TextChoices):
+    # Tracked sign-ups
+    active = "active", _("active")
+    flagged = "flagged", _("flagged for review")
+    # The pipeline of submitted leads (R17)
+    submitted = "submitted", _("submitted")
+    acknowledged = "acknowledged", _("acknowledged")
+    contacted = "contacted", _("contacted")
+    qualified = "qualified", _("qualified")
+    proposal = "proposal", _("proposal")
+    won = "won", _("won")
+    lost = "lost", _("lost")
+    dark = "dark", _("went dark")
+
+
+class Referral(models.Model):
+    """A referred customer or lead, and the participant who referred them."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        related_name="referrals",
+        verbose_name=_("referrer"),
+    )
+    # The referred customer, enrolled in the same program so they can refer too (R3, R57).
+    friend = models.ForeignKey(
+        Participant,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("friend's participant"),
+    )
+    customer_external_id = models.CharField(  # noqa: DJ001 - NULL: leads without one
+        _("customer external id"), max_length=200, null=True, blank=True
+    )
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    email_normalised = models.CharField(max_length=254, blank=True, editable=False)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=ReferralStatus.choices)
+    flag_reason = models.CharField(_("why flagged"), max_length=200, blank=True)
+    click = models.ForeignKey(
+        Click, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("referred at"))
+    first_sale_at = models.DateTimeField(_("first sale"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "customer_external_id"],
+                condition=models.Q(customer_external_id__isnull=False),
+                name="referral_customer_per_workspace",
+            )
+        ]
+        indexes = [models.Index(fields=["participant", "created_at"], name="referral_referrer")]
+
+    def __str__(self) -> str:
+        return self.name or self.email or str(self.customer_external_id)
+
+
+class TrackedEvent(models.Model):
+    """One `event_id` of a track/* call: its unique row makes the call exactly-once, and the
+    first response is kept to answer repeats."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    event_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16)
+    response = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "event_id"], name="event_once_per_workspace"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_id}"
+
+
+class ConversionKind(models.TextChoices):
+    sale = "sale", _("sale")
+    refund = "refund", _("refund")
+    cancel = "cancel", _("cancellation")
+
+
+class Conversion(models.Model):
+    """A sale, refund or cancellation by a referred customer."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="conversions")
+    kind = models.CharField(_("kind"), max_length=8, choices=ConversionKind.choices)
+    invoice_id = models.CharField(  # noqa: DJ001 - NULL: sales without an invoice id
+        _("invoice id"), max_length=200, null=True, blank=True
+    )
+    amount = models.BigIntegerField(_("amount"), null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    # For a refund: the sale it refunds.
+    sale = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="refunds"
+    )
+    event = models.OneToOneField(TrackedEvent, on_delete=models.PROTECT, related_name="+")
+    occurred_at = models.DateTimeField(_("occurred at"))
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("conversion")
+        verbose_name_plural = _("conversions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "invoice_id"],
+                condition=models.Q(kind="sale", invoice_id__isnull=False),
+                name="one_sale_per_invoice",
+            )
+        ]
+        indexes = [models.Index(fields=["program", "occurred_at"], name="conversion_program_time")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency}"

@@ -1,0 +1,126 @@
+"""The double-entry ledger: every change of a balance is a transaction of entries that sum to
+zero per currency. Balances are sums of entries; entries are never updated or deleted, a
+correction is a new transaction."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Sum
+
+from tular.core import clock
+from tular.rewards.models import Account, LedgerEntry, LedgerTransaction
+
+PARTICIPANT_ACCOUNTS = (Account.pending, Account.approved, Account.paid)
+
+
+class UnbalancedTransaction(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Leg:
+    account: Account
+    amount: int  # signed minor units
+    participant_id: object | None = None
+
+
+def post(
+    *,
+    workspace,
+    program,
+    currency: str,
+    kind: str,
+    legs: list[Leg],
+    reward=None,
+    payout=None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """Write one balanced transaction (all legs in one currency)."""
+    if sum(leg.amount for leg in legs) != 0:
+        raise UnbalancedTransaction(f"{kind}: legs sum to {sum(leg.amount for leg in legs)}")
+    if any(not isinstance(leg.amount, int) or isinstance(leg.amount, bool) for leg in legs):
+        raise UnbalancedTransaction(f"{kind}: amounts must be integers")
+    with transaction.atomic():
+        record = LedgerTransaction.objects.create(
+            workspace=workspace,
+            kind=kind,
+            reward=reward,
+            payout=payout,
+            memo=memo,
+            created_at=clock.now(),
+        )
+        LedgerEntry.objects.bulk_create(
+            LedgerEntry(
+                transaction=record,
+                workspace=workspace,
+                program=program,
+                participant_id=leg.participant_id,
+                account=leg.account,
+                currency=currency,
+                amount=leg.amount,
+            )
+            for leg in legs
+            if leg.amount != 0
+        )
+    return record
+
+
+def move(
+    *,
+    workspace,
+    program,
+    participant_id,
+    currency: str,
+    amount: int,
+    source: Account,
+    target: Account,
+    kind: str,
+    reward=None,
+    payout=None,
+    memo: str = "",
+) -> LedgerTransaction:
+    """Move `amount` from one account to another (participant accounts belong to
+    `participant_id`; the program's expense account to nobody)."""
+
+    def owner(account):
+        return None if account == Account.program_expense else participant_id
+
+    return post(
+        workspace=workspace,
+        program=program,
+        currency=currency,
+        kind=kind,
+        reward=reward,
+        payout=payout,
+        memo=memo,
+        legs=[
+            Leg(source, -amount, owner(source)),
+            Leg(target, amount, owner(target)),
+        ],
+    )
+
+
+def balances(*, participant) -> list[dict]:
+    """`[{"currency", "pending", "approved", "paid"}]` from the participant's entries."""
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(PARTICIPANT_ACCOUNTS, 0))
+    rows = (
+        LedgerEntry.objects.filter(participant=participant)
+        .values("currency", "account")
+        .annotate(total=Sum("amount"))
+    )
+    for row in rows:
+        totals[row["currency"]][row["account"]] = row["total"]
+    return [
+        {"currency": currency, **{str(account): value for account, value in accounts.items()}}
+        for currency, accounts in sorted(totals.items())
+    ]
+
+
+def account_balance(*, participant_id, account: Account, currency: str) -> int:
+    return (
+        LedgerEntry.objects.filter(
+            participant_id=participant_id, account=account, currency=currency
+        ).aggregate(total=Sum("amount"))["total"]
+        or 0
+    )

@@ -1,0 +1,226 @@
+"""Rewards: granting what the engine decided, holds, approval and rejection.
+
+Every function here changes a reward's status and its money together, in one transaction, so the
+status and the ledger can never disagree.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q, Sum
+
+from tular.core import clock
+from tular.core.errors import Conflict
+from tular.programs.rules import Recipient, Rule
+from tular.referrals.models import Conversion, Referral
+from tular.rewards import ledger
+from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
+from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
+
+# Statuses whose amount no longer counts toward a cap (nothing was or will be paid).
+NOT_EARNED = (RewardStatus.rejected,)
+
+
+def earned_in_cap_windows(*, participant, rules: list[Rule], at) -> dict[int, int]:
+    """What the participant already earned from each capped rule in the window containing `at`
+    (net of reversals; rejected rewards do not count)."""
+    earned = {}
+    for index, rule in enumerate(rules):
+        if rule.cap is None:
+            continue
+        start, end = cap_period_bounds(rule.cap.period, at)
+        rewards = Reward.objects.filter(participant=participant, rule_index=index).exclude(
+            status__in=NOT_EARNED
+        )
+        if start is not None:
+            rewards = rewards.filter(created_at__gte=start, created_at__lt=end)
+        totals = rewards.aggregate(amount=Sum("amount"), reversed=Sum("reversed_amount"))
+        earned[index] = (totals["amount"] or 0) - (totals["reversed"] or 0)
+    return earned
+
+
+def _initial_status(*, program, amount: int | None, hold_days: int, reason: str | None):
+    if hold_days > 0:
+        return RewardStatus.pending
+    return _status_after_hold(program=program, amount=amount, reason=reason)
+
+
+def _status_after_hold(*, program, amount: int | None, reason: str | None) -> RewardStatus:
+    if reason:
+        return RewardStatus.needs_review
+    if amount is None:  # a perk: nothing to pay, nothing to review
+        return RewardStatus.approved
+    limit = program.auto_approve_below
+    if limit is not None and amount < limit:
+        return RewardStatus.approved
+    return RewardStatus.needs_review
+
+
+def rewards_grant(
+    *, referral: Referral, occurrence: Occurrence, conversion: Conversion | None = None
+) -> list[Reward]:
+    """Evaluate the program's rules for what happened and store the rewards with their ledger
+    transactions. Must run inside the caller's transaction (the tracked event's)."""
+    program = referral.program
+    if referral.status == "flagged":
+        return []  # a flagged referral earns nothing until a manager clears it
+    rules = [Rule.model_validate(rule) for rule in program.rules]
+    now = clock.now()
+    granted = []
+    for recipient in (Recipient.referrer, Recipient.friend):
+        participant = referral.participant if recipient == Recipient.referrer else referral.friend
+        if participant is None:
+            continue
+        drafts = [
+            draft
+            for draft in evaluate(
+                rules=rules,
+                occurrence=occurrence,
+                earned_in_cap_period=earned_in_cap_windows(
+                    participant=participant, rules=rules, at=occurrence.occurred_at
+                ),
+            )
+            if draft.recipient == recipient
+        ]
+        granted += [
+            _store(
+                referral=referral,
+                participant=participant,
+                draft=draft,
+                conversion=conversion,
+                occurrence=occurrence,
+                now=now,
+            )
+            for draft in drafts
+        ]
+    return granted
+
+
+def _store(*, referral, participant, draft: RewardDraft, conversion, occurrence, now) -> Reward:
+    program = referral.program
+    status = _initial_status(
+        program=program,
+        amount=draft.amount,
+        hold_days=program.hold_days,
+        reason=draft.needs_review_reason,
+    )
+    reward = Reward.objects.create(
+        workspace_id=referral.workspace_id,
+        program=program,
+        participant=participant,
+        referral=referral,
+        conversion=conversion,
+        rule_index=draft.rule_index,
+        trigger=draft.trigger,
+        recipient=draft.recipient,
+        kind=draft.kind,
+        amount=draft.amount,
+        currency=draft.currency or "",
+        perk=draft.perk or "",
+        percent=draft.percent,
+        base_amount=draft.base_amount,
+        status=status,
+        status_reason=draft.needs_review_reason or "",
+        hold_until=now + timedelta(days=program.hold_days),
+        referred_at=referral.created_at,
+        converted_at=occurrence.occurred_at,
+        created_at=now,
+        approved_at=now if status == RewardStatus.approved else None,
+    )
+    if reward.is_monetary:
+        ledger.move(
+            workspace=referral.workspace,
+            program=program,
+            participant_id=participant.pk,
+            currency=reward.currency,
+            amount=reward.amount,
+            source=Account.program_expense,
+            target=Account.pending,
+            kind=LedgerTransaction.Kind.earned,
+            reward=reward,
+        )
+        if status == RewardStatus.approved:
+            _move_to_approved(reward)
+    return reward
+
+
+def _move_to_approved(reward: Reward) -> None:
+    ledger.move(
+        workspace=reward.workspace,
+        program=reward.program,
+        participant_id=reward.participant_id,
+        currency=reward.currency,
+        amount=reward.amount - reward.reversed_amount,
+        source=Account.pending,
+        target=Account.approved,
+        kind=LedgerTransaction.Kind.approved,
+        reward=reward,
+    )
+
+
+def _locked(reward_id) -> Reward:
+    # SELECT … FOR UPDATE on PostgreSQL (SQLite's IMMEDIATE transaction already serialises):
+    # two managers approving at once must not move the money twice.
+    return (
+        Reward.objects.select_for_update().select_related("program", "workspace").get(pk=reward_id)
+    )
+
+
+@transaction.atomic
+def reward_approve(*, reward: Reward) -> Reward:
+    reward = _locked(reward.pk)
+    if reward.status not in (RewardStatus.pending, RewardStatus.needs_review):
+        raise Conflict(f"a reward that is {reward.status} cannot be approved")
+    if reward.is_monetary:
+        _move_to_approved(reward)
+    reward.status = RewardStatus.approved
+    reward.approved_at = clock.now()
+    reward.save(update_fields=["status", "approved_at"])
+    return reward
+
+
+@transaction.atomic
+def reward_reject(*, reward: Reward, reason: str = "") -> Reward:
+    reward = _locked(reward.pk)
+    if reward.status not in (RewardStatus.pending, RewardStatus.needs_review):
+        raise Conflict(f"a reward that is {reward.status} cannot be rejected")
+    if reward.is_monetary:
+        ledger.move(
+            workspace=reward.workspace,
+            program=reward.program,
+            participant_id=reward.participant_id,
+            currency=reward.currency,
+            amount=reward.amount - reward.reversed_amount,
+            source=Account.pending,
+            target=Account.program_expense,
+            kind=LedgerTransaction.Kind.rejected,
+            reward=reward,
+        )
+    reward.status = RewardStatus.rejected
+    reward.status_reason = reason[:300]
+    reward.save(update_fields=["status", "status_reason"])
+    return reward
+
+
+def rewards_release_due(*, now=None) -> int:
+    """Rewards whose hold has ended move on by themselves: approved below the program's
+    auto-approve limit, needs_review otherwise. Each reward in its own transaction, claimed with
+    a conditional update so two workers never release the same reward twice."""
+    moment = now or clock.now()
+    released = 0
+    due = Reward.objects.filter(status=RewardStatus.pending, hold_until__lte=moment)
+    for reward_id in due.values_list("pk", flat=True)[:1000]:
+        with transaction.atomic():
+            reward = Reward.objects.select_related("program", "workspace").get(pk=reward_id)
+            status = _status_after_hold(
+                program=reward.program, amount=reward.amount, reason=reward.status_reason or None
+            )
+            claimed = Reward.objects.filter(
+                Q(pk=reward_id) & Q(status=RewardStatus.pending)
+            ).update(status=status, approved_at=moment if status == RewardStatus.approved else None)
+            if claimed != 1:
+                continue
+            if status == RewardStatus.approved and reward.is_monetary:
+                _move_to_approved(reward)
+            released += 1
+    return released
