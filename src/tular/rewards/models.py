@@ -40,6 +40,29 @@ class Payout(models.Model):
         return f"{self.program} {self.currency} {self.created_at:%Y-%m-%d}"
 
 
+class PayoutItem(models.Model):
+    """What one participant gets from a payout: their claimed rewards' unreversed amounts, less
+    what they owed from rewards reversed after they were paid (`netted`, zero or negative). The
+    amount is fixed when the payout is made (it is what the export tells the bank to pay)."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="items")
+    participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(_("amount"))  # minor units, > 0
+    netted = models.BigIntegerField(_("netted against earlier reversals"), default=0)
+
+    class Meta:
+        verbose_name = _("payout item")
+        verbose_name_plural = _("payout items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payout", "participant"], name="payout_item_per_participant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant_id} {self.amount}"
+
+
 class Reward(models.Model):
     """What one rule gave one participant for one referral event. Its money moves in the
     ledger; `status` says where it stands."""
