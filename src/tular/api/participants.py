@@ -8,6 +8,8 @@ from tular.participants import selectors as participant_selectors
 from tular.participants.models import Participant
 from tular.participants.services import participant_enrol, referral_url
 from tular.programs.models import Program
+from tular.referrals import selectors as referral_selectors
+from tular.rewards import ledger
 
 router = Router(tags=["participants"])
 
@@ -53,6 +55,6 @@ def get_participant(request, participant_id: str):
         raise NotFound("No participant with this id in this workspace.")
     return {
         **_participant_out(request, participant),
-        "stats": participant_selectors.stats(participant=participant),
-        "balances": participant_selectors.balances(participant=participant),
+        "stats": referral_selectors.participant_stats(participant=participant),
+        "balances": ledger.balances(participant=participant),
     }

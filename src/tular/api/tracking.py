@@ -4,8 +4,21 @@ from ninja import Router, Status
 
 from tular.api.auth import any_key
 from tular.api.idempotency import event_once
-from tular.api.schemas import ClickIn, ClickOut
-from tular.core.errors import NotFound
+from tular.api.schemas import (
+    CancelIn,
+    CancelOut,
+    ClickIn,
+    ClickOut,
+    RefundIn,
+    RefundOut,
+    SaleIn,
+    SaleOut,
+    SignupIn,
+    SignupOut,
+)
+from tular.core.errors import Invalid, NotFound
+from tular.referrals import services as referral_services
+from tular.referrals.events import once
 from tular.tracking import redirect
 
 router = Router(tags=["tracking"])
@@ -34,3 +47,36 @@ def track_click(request, payload: ClickIn):
         workspace=request.workspace, scope="track/click", event_id=payload.event_id, run=record
     )
     return Status(201 if first else 200, result)
+
+
+def _once(request, payload, kind: str, track) -> Status:
+    data = payload.model_dump()
+    response, first = once(
+        workspace=request.workspace,
+        event_id=payload.event_id,
+        kind=kind,
+        run=lambda event: track(workspace=request.workspace, event=event, data=data),
+    )
+    return Status(201 if first else 200, response)
+
+
+@router.post("/signup", response={201: SignupOut, 200: SignupOut})
+def track_signup(request, payload: SignupIn):
+    if payload.ip is not None and redirect.clean_ip(payload.ip) is None:
+        raise Invalid(["ip"], "not an IP address")
+    return _once(request, payload, "signup", referral_services.track_signup)
+
+
+@router.post("/sale", response={201: SaleOut, 200: SaleOut})
+def track_sale(request, payload: SaleIn):
+    return _once(request, payload, "sale", referral_services.track_sale)
+
+
+@router.post("/refund", response={201: RefundOut, 200: RefundOut})
+def track_refund(request, payload: RefundIn):
+    return _once(request, payload, "refund", referral_services.track_refund)
+
+
+@router.post("/cancel", response={201: CancelOut, 200: CancelOut})
+def track_cancel(request, payload: CancelIn):
+    return _once(request, payload, "cancel", referral_services.track_cancel)

@@ -3,7 +3,6 @@
 import uuid
 
 from tular.participants.models import Participant
-from tular.tracking.models import Click
 
 
 def get_in_workspace(*, workspace, participant_id: str) -> Participant | None:
@@ -14,18 +13,3 @@ def get_in_workspace(*, workspace, participant_id: str) -> Participant | None:
     return (
         Participant.objects.select_related("program").filter(workspace=workspace, pk=parsed).first()
     )
-
-
-def stats(*, participant: Participant) -> dict:
-    # Sign-ups and conversions are recorded by the referrals and rewards contexts, which land
-    # with the conversion tracking (issue 4); until then none can exist, so zero is the truth.
-    return {
-        "clicks": Click.objects.filter(participant=participant).count(),
-        "signups": 0,
-        "conversions": 0,
-    }
-
-
-def balances(*, participant: Participant) -> list[dict]:
-    # Balances are sums over the double-entry ledger (rewards context, issue 4): no entries yet.
-    return []
