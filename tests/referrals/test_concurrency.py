@@ -1,0 +1,70 @@
+"""Exactly-once under concurrent retries: the unique constraint decides, on PostgreSQL with
+real parallel connections (SQLite serialises writers, so the race cannot happen there)."""
+
+import json
+import threading
+
+import pytest
+from django.db import connection
+
+from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, Api
+from tests.referrals.conftest import sale_body, signup_body
+from tular.referrals.models import Conversion, Referral, TrackedEvent
+from tular.rewards.models import Reward
+from tular.workspaces.services import api_key_create, workspace_get_or_create
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs parallel connections"),
+]
+
+
+def in_parallel(count: int, call) -> list:
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait()
+            results[index] = call()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.fixture
+def owner():
+    workspace = workspace_get_or_create(slug="toko-paralel")[0]
+    api = Api(api_key_create(workspace=workspace)[1])
+    assert api.post("/api/v1/programs", PROGRAM_BODY).status_code == 201
+    participant = api.post("/api/v1/participants", PARTICIPANT_BODY).json()
+    return api, participant
+
+
+def test_concurrent_retries_of_one_signup_event_create_one_referral(owner):
+    api, participant = owner
+    body = json.dumps(signup_body(participant))
+    responses = in_parallel(8, lambda: Api(api.key).post("/api/v1/track/signup", raw=body))
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(201) == 1
+    assert set(statuses) <= {200, 201}
+    assert len({r.content for r in responses}) == 1  # every retry sees the first answer
+    assert TrackedEvent.objects.count() == 1
+    assert Referral.objects.count() == 1
+    assert Reward.objects.count() == 1
+
+
+def test_concurrent_retries_of_one_sale_event_pay_once(owner):
+    api, participant = owner
+    assert api.post("/api/v1/track/signup", signup_body(participant)).status_code == 201
+    body = json.dumps(sale_body())
+    responses = in_parallel(8, lambda: Api(api.key).post("/api/v1/track/sale", raw=body))
+    assert sorted(r.status_code for r in responses).count(201) == 1
+    assert Conversion.objects.filter(kind="sale").count() == 1
+    assert Reward.objects.filter(recipient="referrer").count() == 1
