@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "tular.referrals",
     "tular.rewards",
     "tular.api",
+    "tular.analytics",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 
 from tular.api import participants, problems, programs, tracking
 from tular.api.auth import PerKeyThrottle, secret_key
+from tular.api.metrics import router as metrics_router
 
 api = NinjaAPI(
     title="Tular API",
@@ -23,3 +24,4 @@ problems.install(api)
 api.add_router("/programs", programs.router)
 api.add_router("/participants", participants.router)
 api.add_router("/track", tracking.router)
+api.add_router("/metrics", metrics_router)

@@ -1,0 +1,213 @@
+"""Program metrics over a period (api-v1 Metrics; R13, R30, R41, R44). Reads only.
+
+A period is a range of whole UTC days, both ends included: [first day 00:00 UTC, day after the
+last day 00:00 UTC). Every figure below is for one program and that period:
+
+- ``clicks``: Click rows of the program's participants whose ``created_at`` is in the period.
+- ``signups``: Referral rows of the program whose ``created_at`` (the referral time) is in the
+  period: tracked sign-ups, leads submitted to the pipeline and referrals flagged for review
+  alike.
+- ``conversions``: sale Conversions of the program whose ``occurred_at`` is in the period (every
+  sale, first or repeat; refunds and cancellations are not conversions).
+- ``conversion_rate``: of the referrals counted in ``signups`` (a cohort), the share whose
+  customer made a first sale before the period ended (``first_sale_at`` before its end), as a
+  fraction with 4 decimals (``"0.2500"`` is one in four); null when ``signups`` is 0. Never
+  above 1.
+- ``referral_rate`` (R41, referring customers / all customers * 100): the participants who
+  referred at least one of the referrals counted in ``signups``, divided by every participant
+  of the program (enrolled now: enrolment time is not a business time, a back-filled sign-up
+  enrols its friend today), * 100, with 2 decimals (``"33.33"``); null when the program has no
+  participants.
+- ``revenue``: per currency, the sale amounts with ``occurred_at`` in the period minus the
+  refund amounts with ``occurred_at`` in the period (a refund counts when it happens, even for
+  an earlier sale; a currency's figure can thus be negative). Minor units.
+- ``rewards``: per currency, the monetary rewards with ``created_at`` in the period, each net of
+  its ``reversed_amount``, rejected ones left out (a fully reversed reward adds 0). Minor units.
+  Perks have no amount and are not counted.
+- Time to reward (R30, R44), medians in hours with 2 decimals, null when there is nothing to
+  measure, each with the number of rewards behind it:
+
+  - ``time_to_reward_hours``: referral → payment (``referred_at`` → ``paid_at``) over the
+    rewards paid in the period. The seeds' measure; target under 7 days
+    (``time_to_reward_target_hours``: 168).
+  - ``conversion_to_approval_hours``: conversion → approval (``converted_at`` →
+    ``approved_at``) over the rewards approved in the period, whatever their status since.
+  - ``conversion_to_payment_hours``: conversion → payment (``converted_at`` → ``paid_at``) over
+    the rewards paid in the period.
+
+  "Conversion" is the event the reward was earned for (the sale, or the sign-up, qualification
+  or win for rules with those triggers).
+
+The median of an even count is the mean of the two middle values. Ratios and medians are rounded
+half to even. Per-currency lists are sorted by currency and never add two currencies together.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db.models import F, Q, Sum
+
+from tular.participants.models import Participant
+from tular.programs.models import Program
+from tular.referrals.models import Conversion, ConversionKind, Referral
+from tular.rewards.models import Reward, RewardStatus
+from tular.tracking.models import Click
+
+TIME_TO_REWARD_TARGET_HOURS = 7 * 24  # R30: referral to payment in under 7 days
+DEFAULT_PERIOD_DAYS = 30
+# The longest period one call may ask for: 3 years, leap day included, counted inclusively.
+MAX_PERIOD_DAYS = 3 * 365 + 1
+
+
+@dataclass(frozen=True)
+class Period:
+    first: date
+    last: date  # included
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time.min, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:  # excluded
+        return datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=UTC)
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def default_period(today: date, *, first: date | None = None, last: date | None = None) -> Period:
+    """Fill in what the caller left out: the last day defaults to today (UTC), the first to
+    the 30-day period ending on the last day."""
+    last = last or today
+    first = first or last - timedelta(days=DEFAULT_PERIOD_DAYS - 1)
+    return Period(first=first, last=last)
+
+
+def _ratio(numerator: int, denominator: int, *, scale: int, places: str) -> str | None:
+    if denominator == 0:
+        return None
+    value = Decimal(numerator * scale) / Decimal(denominator)
+    return str(value.quantize(Decimal(places), rounding=ROUND_HALF_EVEN))
+
+
+def median_hours(seconds: list[int]) -> str | None:
+    """The median of durations given in whole seconds, in hours with 2 decimals."""
+    if not seconds:
+        return None
+    ordered = sorted(seconds)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        median = Decimal(ordered[middle])
+    else:
+        median = Decimal(ordered[middle - 1] + ordered[middle]) / 2
+    hours = median / Decimal(3600)
+    return str(hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN))
+
+
+def _durations(rows) -> list[int]:
+    return [int((until - since).total_seconds()) for since, until in rows]
+
+
+def _per_currency(totals: dict[str, int]) -> list[dict]:
+    return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]
+
+
+def clicks_count(program: Program, period: Period) -> int:
+    # Through the participants: Click's one index is (participant, created_at).
+    participants = Participant.objects.filter(program=program).values("pk")
+    return Click.objects.filter(
+        participant_id__in=participants,
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+    ).count()
+
+
+def revenue(program: Program, period: Period) -> list[dict]:
+    rows = (
+        Conversion.objects.filter(
+            program=program,
+            kind__in=(ConversionKind.sale, ConversionKind.refund),
+            occurred_at__gte=period.start,
+            occurred_at__lt=period.end,
+            amount__isnull=False,
+        )
+        .values("currency")
+        .annotate(
+            sales=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0),
+            refunds=Sum("amount", filter=Q(kind=ConversionKind.refund), default=0),
+        )
+        .order_by("currency")
+    )
+    return _per_currency({row["currency"]: row["sales"] - row["refunds"] for row in rows})
+
+
+def rewards_total(program: Program, period: Period) -> list[dict]:
+    rows = (
+        Reward.objects.filter(
+            program=program,
+            amount__isnull=False,
+            created_at__gte=period.start,
+            created_at__lt=period.end,
+        )
+        .exclude(status=RewardStatus.rejected)
+        .values("currency")
+        .annotate(net=Sum(F("amount") - F("reversed_amount"), default=0))
+        .order_by("currency")
+    )
+    return _per_currency({row["currency"]: row["net"] for row in rows})
+
+
+def time_to_reward(program: Program, period: Period) -> dict:
+    # Medians in Python over the raw durations, reading only the two columns each needs: fine
+    # for now; at scale a daily rollup (or percentile_cont on PostgreSQL) replaces this.
+    rewards = Reward.objects.filter(program=program)
+    paid = rewards.filter(paid_at__gte=period.start, paid_at__lt=period.end)
+    approved = rewards.filter(approved_at__gte=period.start, approved_at__lt=period.end)
+    referral_to_paid = _durations(paid.values_list("referred_at", "paid_at"))
+    conversion_to_paid = _durations(paid.values_list("converted_at", "paid_at"))
+    conversion_to_approval = _durations(approved.values_list("converted_at", "approved_at"))
+    return {
+        "time_to_reward_hours": median_hours(referral_to_paid),
+        "time_to_reward_count": len(referral_to_paid),
+        "time_to_reward_target_hours": TIME_TO_REWARD_TARGET_HOURS,
+        "conversion_to_approval_hours": median_hours(conversion_to_approval),
+        "conversion_to_approval_count": len(conversion_to_approval),
+        "conversion_to_payment_hours": median_hours(conversion_to_paid),
+        "conversion_to_payment_count": len(conversion_to_paid),
+    }
+
+
+def program_metrics(program: Program, period: Period) -> dict:
+    """Every figure of the module docstring for `program` over `period`, as plain fields."""
+    referrals = Referral.objects.filter(
+        program=program, created_at__gte=period.start, created_at__lt=period.end
+    )
+    signups = referrals.count()
+    converted = referrals.filter(first_sale_at__lt=period.end).count()
+    referring = referrals.values("participant_id").distinct().count()
+    participants = Participant.objects.filter(program=program).count()
+    conversions = Conversion.objects.filter(
+        program=program,
+        kind=ConversionKind.sale,
+        occurred_at__gte=period.start,
+        occurred_at__lt=period.end,
+    ).count()
+    return {
+        "program": program.slug,
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "clicks": clicks_count(program, period),
+        "signups": signups,
+        "conversions": conversions,
+        "converted_signups": converted,
+        "referring_participants": referring,
+        "participants": participants,
+        "conversion_rate": _ratio(converted, signups, scale=1, places="0.0001"),
+        "referral_rate": _ratio(referring, participants, scale=100, places="0.01"),
+        "revenue": revenue(program, period),
+        "rewards": rewards_total(program, period),
+        **time_to_reward(program, period),
+    }
