@@ -5,7 +5,7 @@ One router per bounded context (api/<context>.py), mounted here.
 
 from ninja import NinjaAPI
 
-from tular.api import participants, problems, programs, tracking
+from tular.api import integrations, participants, problems, programs, rewards, tracking
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.metrics import router as metrics_router
 
@@ -24,4 +24,6 @@ problems.install(api)
 api.add_router("/programs", programs.router)
 api.add_router("/participants", participants.router)
 api.add_router("/track", tracking.router)
+api.add_router("", rewards.router)
 api.add_router("/metrics", metrics_router)
+api.add_router("/integrations", integrations.router)
