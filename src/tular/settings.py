@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "tular.tracking",
     "tular.referrals",
     "tular.rewards",
+    "tular.integrations",
     "tular.api",
     "tular.analytics",
 ]

@@ -1,0 +1,333 @@
+"""Stripe in (api-v1): registering a Stripe webhook endpoint, and turning Stripe's events into
+the tracking calls an integrator would otherwise make.
+
+- `invoice.paid` → a sale (`amount_paid`, upper-cased `currency`, the invoice id);
+- `charge.refunded` → a refund of the charge's invoice: Stripe sends the charge's cumulative
+  `amount_refunded`, Tular refunds what it has not recorded yet;
+- `customer.subscription.deleted` → a cancellation.
+
+Stripe's event id is the `event_id`, so Stripe's retries go through `events.once` like any
+repeated track/* call. Everything Stripe cannot fix by retrying (an unknown customer, a refund
+of an invoice Tular never saw, an event of another type) is acknowledged with 200 and a reason:
+a non-2xx answer would make Stripe retry for days.
+"""
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import stripe
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import Sum
+
+from tular.core.errors import DomainError, Invalid
+from tular.core.money import is_currency
+from tular.integrations.models import StripeIntegration
+from tular.programs.models import Program
+from tular.programs.rules import MAX_AMOUNT
+from tular.referrals import services as referral_services
+from tular.referrals.events import once
+from tular.referrals.models import Conversion, ConversionKind
+
+TOLERANCE_SECONDS = 300  # api-v1: a 5-minute tolerance on Stripe-Signature's timestamp
+WEBHOOK_PATH = "/integrations/stripe/{token}/webhook"
+
+
+# ---------------------------------------------------------------- registration
+
+
+def integration_register(*, workspace, program_slug: str, signing_secret: str):
+    """Store (or, for a program already connected, re-key) the integration.
+
+    Returns (integration, created). Re-registering keeps the token, so the URL configured in
+    Stripe keeps working while its secret is rolled.
+    """
+    program = Program.objects.filter(workspace=workspace, slug=program_slug).first()
+    if program is None:
+        raise Invalid(["program"], f"no program with slug {program_slug!r} in this workspace")
+    with transaction.atomic():
+        integration = (
+            StripeIntegration.objects.select_for_update()
+            .filter(workspace=workspace, program=program)
+            .first()
+        )
+        if integration is not None:
+            integration.signing_secret = signing_secret
+            integration.save(update_fields=["signing_secret", "updated_at"])
+            return integration, False
+        integration = StripeIntegration.objects.create(
+            workspace=workspace,
+            program=program,
+            signing_secret=signing_secret,
+            token=secrets.token_urlsafe(32),
+        )
+        return integration, True
+
+
+def webhook_url(integration: StripeIntegration, base_url: str) -> str:
+    return base_url.rstrip("/") + WEBHOOK_PATH.format(token=integration.token)
+
+
+# ---------------------------------------------------------------- the webhook
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict
+
+
+class Ignored(Exception):
+    """A verified event that Tular acknowledges without recording anything."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BadSignature(Exception):
+    pass
+
+
+def verify(payload: bytes, sig_header: str | None, secret: str) -> dict:
+    """The event as plain dicts, once Stripe-Signature proves Stripe sent it in the last 5 min."""
+    try:
+        text = payload.decode("utf-8")
+        event = stripe.Webhook.construct_event(
+            text, sig_header, secret, tolerance=TOLERANCE_SECONDS
+        )
+        return event.to_dict()
+    except stripe.SignatureVerificationError as exc:
+        raise BadSignature(str(exc).split(". ")[0]) from None
+    except (UnicodeDecodeError, ValueError):  # signed, yet not a JSON Stripe event
+        raise BadSignature("the body is not a Stripe event") from None
+
+
+def handle(integration: StripeIntegration, event: dict) -> Answer:
+    """Map a verified Stripe event onto a tracking call, exactly once per Stripe event id."""
+    handler = HANDLERS.get(event.get("type"))
+    if handler is None:
+        return Answer(200, {"ignored": True, "type": event.get("type")})
+    event_id = event.get("id")
+    obj = (event.get("data") or {}).get("object")
+    if not isinstance(event_id, str) or not event_id or not isinstance(obj, dict):
+        return _ignored("the event carries no id or no data.object")
+    try:
+        return handler(integration, event, event_id[:200], obj)
+    except Ignored as exc:
+        return _ignored(exc.reason)
+    except DomainError as exc:  # unknown customer, invoice never sold, over-refund, ...
+        return _ignored(exc.detail)
+
+
+def _ignored(reason: str) -> Answer:
+    return Answer(200, {"ignored": True, "reason": reason})
+
+
+def _track(integration, *, event_id: str, kind: str, track, data: dict) -> Answer:
+    workspace = integration.workspace
+    response, _first = once(
+        workspace=workspace,
+        event_id=event_id,
+        kind=kind,
+        # Plain JSON (UUIDs as strings): the first response is kept to answer Stripe's retries.
+        run=lambda tracked: _plain(track(workspace=workspace, event=tracked, data=data)),
+    )
+    return Answer(200, response)
+
+
+def _plain(response: dict) -> dict:
+    return json.loads(json.dumps(response, cls=DjangoJSONEncoder))
+
+
+# ---------------------------------------------------------------- reading Stripe objects
+
+
+def _id(value) -> str | None:
+    """A Stripe reference: an id string, or the expanded object carrying it."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _metadata_customer(obj) -> str | None:
+    if not isinstance(obj, dict):
+        return None
+    metadata = obj.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    value = metadata.get("tular_customer")
+    return value.strip()[:200] if isinstance(value, str) and value.strip() else None
+
+
+def _customer(obj: dict, *also_metadata_of) -> str:
+    """`metadata.tular_customer` (of the object, then of `also_metadata_of`, then of the
+    customer when expanded), else the Stripe customer id."""
+    customer = obj.get("customer")
+    for source in (obj, *also_metadata_of, customer):
+        found = _metadata_customer(source)
+        if found:
+            return found
+    customer_id = _id(customer)
+    if customer_id is None:
+        raise Ignored(f"the {obj.get('object', 'object')} names no customer")
+    return customer_id[:200]
+
+
+def _time(value) -> datetime | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        return None
+    return datetime.fromtimestamp(value, tz=UTC)
+
+
+def _amount(value, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > MAX_AMOUNT:
+        raise Ignored(f"{field} is not an amount in minor units")
+    return value
+
+
+def _currency(value) -> str:
+    currency = value.upper() if isinstance(value, str) else ""
+    if not is_currency(currency):
+        raise Ignored(f"{value!r} is not an ISO 4217 currency")
+    return currency
+
+
+def _expect(obj: dict, kind: str) -> None:
+    if obj.get("object") != kind:
+        raise Ignored(f"data.object is not a {kind}")
+
+
+# ---------------------------------------------------------------- the events
+
+
+def on_invoice_paid(integration, event: dict, event_id: str, invoice: dict) -> Answer:
+    _expect(invoice, "invoice")
+    invoice_id = _id(invoice)
+    if invoice_id is None:
+        raise Ignored("the invoice has no id")
+    amount = _amount(invoice.get("amount_paid"), "amount_paid")
+    if amount == 0:  # a trial, a 100 % coupon, a credit balance: no sale to reward
+        raise Ignored("nothing was paid (amount_paid is 0)")
+    # Subscription invoices carry their subscription's metadata here (API versions before and
+    # after 2025-03-31), often the only place an integrator can set it.
+    subscription_details = [
+        invoice.get("subscription_details"),
+        ((invoice.get("parent") or {}).get("subscription_details")),
+    ]
+    transitions = invoice.get("status_transitions") or {}
+    data = {
+        "event_id": event_id,
+        "customer_external_id": _customer(invoice, *subscription_details),
+        "amount": amount,
+        "currency": _currency(invoice.get("currency")),
+        "invoice_id": invoice_id[:200],
+        "occurred_at": _time(transitions.get("paid_at")) or _time(event.get("created")),
+        "code": None,
+        "click_id": None,
+    }
+    return _track(
+        integration,
+        event_id=event_id,
+        kind="sale",
+        track=referral_services.track_sale,
+        data=data,
+    )
+
+
+def on_charge_refunded(integration, event: dict, event_id: str, charge: dict) -> Answer:
+    _expect(charge, "charge")
+    invoice_id = _id(charge.get("invoice"))
+    if invoice_id is None:
+        raise Ignored("the charge names no invoice: only refunds of invoice payments are tracked")
+    invoice_id = invoice_id[:200]
+    refunded_total = _amount(charge.get("amount_refunded"), "amount_refunded")
+    currency = _currency(charge.get("currency"))
+    workspace = integration.workspace
+    sale = (
+        Conversion.objects.select_related("referral")
+        .filter(workspace=workspace, kind=ConversionKind.sale, invoice_id=invoice_id)
+        .first()
+    )
+    # The customer of the sale: the invoice may have named it by metadata.tular_customer, which
+    # Stripe does not copy onto the charge.
+    customer = sale.referral.customer_external_id if sale is not None else None
+
+    def refund(*, workspace, event, data):
+        # Inside the event's transaction, with the sale locked: two refund events of the same
+        # invoice cannot both count the same earlier refunds.
+        locked = (
+            Conversion.objects.select_for_update()
+            .filter(workspace=workspace, kind=ConversionKind.sale, invoice_id=invoice_id)
+            .first()
+        )
+        already = 0
+        if locked is not None:
+            already = (
+                Conversion.objects.filter(
+                    workspace=workspace, kind=ConversionKind.refund, invoice_id=invoice_id
+                ).aggregate(total=Sum("amount"))["total"]
+                or 0
+            )
+        amount = refunded_total - already
+        if amount <= 0:
+            raise Ignored(
+                f"Tular already recorded {already} refunded of invoice {invoice_id}; "
+                f"Stripe reports {refunded_total}"
+            )
+        return referral_services.track_refund(
+            workspace=workspace, event=event, data={**data, "amount": amount}
+        )
+
+    data = {
+        "event_id": event_id,
+        "customer_external_id": customer or _customer(charge),
+        "invoice_id": invoice_id,
+        "currency": currency,
+        "occurred_at": _time(event.get("created")),
+    }
+    return _track(integration, event_id=event_id, kind="refund", track=refund, data=data)
+
+
+def on_subscription_deleted(integration, event: dict, event_id: str, subscription: dict) -> Answer:
+    _expect(subscription, "subscription")
+    ended = (
+        _time(subscription.get("ended_at"))
+        or _time(subscription.get("canceled_at"))
+        or _time(event.get("created"))
+    )
+    data = {
+        "event_id": event_id,
+        "customer_external_id": _customer(subscription),
+        "occurred_at": ended,
+    }
+    return _track(
+        integration,
+        event_id=event_id,
+        kind="cancel",
+        track=referral_services.track_cancel,
+        data=data,
+    )
+
+
+HANDLERS = {
+    "invoice.paid": on_invoice_paid,
+    "charge.refunded": on_charge_refunded,
+    "customer.subscription.deleted": on_subscription_deleted,
+}
+
+
+def receive(*, token: str, payload: bytes, sig_header: str | None) -> Answer:
+    """The whole webhook: find the integration, verify, then map. Nothing is written unless
+    the signature holds."""
+    integration = (
+        StripeIntegration.objects.select_related("workspace", "program").filter(token=token).first()
+        if token
+        else None
+    )
+    if integration is None:
+        raise LookupError(token)
+    event = verify(payload, sig_header, integration.signing_secret)
+    return handle(integration, event)
