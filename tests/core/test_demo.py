@@ -2,7 +2,7 @@
 
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db.models import Count
@@ -12,12 +12,13 @@ from tular.core import clock
 from tular.core.demo import load_demo
 from tular.participants.models import Participant
 from tular.programs.models import Program
+from tular.referrals.models import Conversion, Referral
 from tular.tracking.models import Click
 from tular.workspaces.services import workspace_get_or_create
 
 SUMMARY = re.compile(
-    r"^Loaded demo data: (\d+) programs, (\d+) participants, ([\d,]+) clicks "
-    r"over the last 90 days\.$"
+    r"^Loaded demo data: (\d+) programs, (\d+) participants, ([\d,]+) clicks, "
+    r"(\d+) referrals, (\d+) sales over the last 90 days\.$"
 )
 INDONESIAN_NAMES = {
     "Rina", "Budi", "Dewi", "Agus", "Putu", "Made", "Siregar", "Fitri", "Andi", "Aisyah",
@@ -26,16 +27,24 @@ INDONESIAN_NAMES = {
 EXAMPLE_DOMAIN = re.compile(r"@([a-z0-9.-]+\.)?(example|example\.(com|net|org))$")
 
 
+# A fixed "today": the demo's shape follows the calendar (weekdays, paydays), so the shape
+# assertions below hold for this day rather than for whatever day the suite runs on.
+TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 def demo(workspace):
-    return load_demo(workspace=workspace)
+    with clock.frozen(TODAY):
+        yield load_demo(workspace=workspace)
 
 
 def test_demo_summary_counts_what_was_loaded(workspace, demo):
     # then
     match = SUMMARY.match(demo)
     assert match, demo
-    programs, participants, clicks = match.groups()
+    programs, participants, clicks, referrals, sales = match.groups()
+    assert int(referrals) == Referral.objects.filter(workspace=workspace).count() > 20
+    assert int(sales) == Conversion.objects.filter(workspace=workspace, kind="sale").count() > 10
     assert int(programs) == Program.objects.filter(workspace=workspace).count()
     assert int(participants) == Participant.objects.filter(workspace=workspace).count()
     assert int(clicks.replace(",", "")) == Click.objects.filter(workspace=workspace).count()
@@ -67,8 +76,15 @@ def test_demo_programs_are_valid_idr_programs_of_the_main_kinds(workspace, demo)
 
 
 def test_demo_participants_are_indonesian_people_and_businesses_with_codes(workspace, demo):
-    participants = list(Participant.objects.filter(workspace=workspace).select_related("program"))
+    everyone = Participant.objects.filter(workspace=workspace).select_related("program")
+    friends = Referral.objects.filter(workspace=workspace).values("friend")
+    # the enrolled referrers; the friends they brought are enrolled on sign-up too
+    participants = list(everyone.exclude(pk__in=friends))
     assert 40 <= len(participants) <= 60
+    assert (
+        everyone.filter(pk__in=friends).count()
+        == Referral.objects.filter(workspace=workspace, status="active").count()
+    )
     assert all(p.code for p in participants)
     assert len({p.code for p in participants}) == len(participants)
     assert all(p.name and EXAMPLE_DOMAIN.search(p.email) for p in participants), [

@@ -29,6 +29,9 @@ from tular.participants.models import Participant
 from tular.participants.services import participant_enrol, referral_url
 from tular.programs.models import Program
 from tular.programs.services import program_create
+from tular.referrals.events import once
+from tular.referrals.services import track_sale, track_signup
+from tular.rewards.services import rewards_release_due
 from tular.tracking.models import Click
 
 SEED = 19450817
@@ -386,16 +389,125 @@ def load_demo(*, workspace) -> str:
             participants = _enrol_people(programs=programs, rng=rng, now=now)
             clicks = _make_clicks(programs=programs, participants=participants, rng=rng, now=now)
             Click.objects.bulk_create(clicks, batch_size=500)
+            referrals, sales = _make_referrals(
+                workspace=workspace, programs=programs, clicks=clicks, rng=rng, now=now
+            )
+            rewards_release_due(now=now)  # holds that ended in the past 90 days
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
+    everyone = Participant.objects.filter(workspace=workspace).count()
     return (
-        f"Loaded demo data: {len(programs)} programs, {len(participants)} participants, "
-        f"{len(clicks):,} clicks over the last {WINDOW_DAYS} days."
+        f"Loaded demo data: {len(programs)} programs, {everyone} participants, "
+        f"{len(clicks):,} clicks, {referrals} referrals, {sales} sales over the last "
+        f"{WINDOW_DAYS} days."
     )
 
 
 class _AlreadyThere(Exception):
     pass
+
+
+FRIEND_FIRST = [
+    "Sari",
+    "Joko",
+    "Lestari",
+    "Bambang",
+    "Yuni",
+    "Hendra",
+    "Ratna",
+    "Teguh",
+    "Indah",
+    "Fajar",
+    "Wulan",
+    "Eko",
+    "Maya",
+    "Dimas",
+    "Kartika",
+    "Arief",
+    "Nur",
+    "Gilang",
+]
+FRIEND_LAST = [
+    "Wibowo",
+    "Lubis",
+    "Saputra",
+    "Harahap",
+    "Kusuma",
+    "Setiawan",
+    "Permata",
+    "Gunawan",
+    "Simanjuntak",
+    "Halim",
+    "Purnomo",
+    "Utami",
+]
+# What a referred customer buys, per program kind: (smallest, largest) in rupiah, and how many
+# purchases (the affiliate program sells a monthly subscription).
+PURCHASES = {
+    "customer": ((150_000, 2_500_000), (1, 2)),
+    "affiliate": ((299_000, 299_000), (1, 3)),
+    "reseller": ((5_000_000, 45_000_000), (1, 2)),
+}
+
+
+def _make_referrals(*, workspace, programs, clicks, rng: random.Random, now: datetime):
+    """Some visitors sign up, and most of those buy: through the same tracking services as
+    the API, at the moments they happened (the clock is set back for each event)."""
+    kinds = {program.pk: program.kind for program in programs.values()}
+    referrals = sales = 0
+    for click in clicks:
+        kind = kinds[click.program_id]
+        if kind not in PURCHASES or rng.random() > 0.06:
+            continue
+        referrals += 1
+        customer_id = f"demo_cust_{referrals:04d}"
+        first, last = rng.choice(FRIEND_FIRST), rng.choice(FRIEND_LAST)
+        signed_up = min(
+            click.created_at + timedelta(minutes=rng.randint(2, 90)), now - timedelta(minutes=1)
+        )
+        customer = {
+            "external_id": customer_id,
+            "name": f"{first} {last}",
+            "email": f"{_ascii(first)}.{_ascii(last)}{referrals}@example.com",
+        }
+        _track(
+            signed_up,
+            workspace,
+            f"demo-signup-{customer_id}",
+            "signup",
+            track_signup,
+            {"click_id": str(click.id), "customer": customer},
+        )
+        if rng.random() > 0.65:
+            continue
+        (low, high), (fewest, most) = PURCHASES[kind]
+        paid_at = signed_up
+        for number in range(rng.randint(fewest, most)):
+            paid_at += timedelta(days=rng.uniform(0.5, 30) if number else rng.uniform(0, 5))
+            if paid_at >= now:
+                break
+            sale = {
+                "customer_external_id": customer_id,
+                "amount": _idr(rng.randrange(low, high + 1, 1000) if high > low else low),
+                "currency": "IDR",
+                "invoice_id": f"INV-{customer_id}-{number}",
+            }
+            _track(
+                paid_at, workspace, f"demo-sale-{customer_id}-{number}", "sale", track_sale, sale
+            )
+            sales += 1
+    return referrals, sales
+
+
+def _track(at: datetime, workspace, event_id: str, kind: str, track, data: dict) -> None:
+    """One tracked event, exactly as the API records it, at the moment it happened."""
+    with clock.frozen(at):
+        once(
+            workspace=workspace,
+            event_id=event_id,
+            kind=kind,
+            run=lambda event: track(workspace=workspace, event=event, data=data),
+        )
 
 
 def _existing_demo_programs(workspace) -> list[str]:
