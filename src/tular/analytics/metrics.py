@@ -22,8 +22,9 @@ last day 00:00 UTC). Every figure below is for one program and that period:
   refund amounts with ``occurred_at`` in the period (a refund counts when it happens, even for
   an earlier sale; a currency's figure can thus be negative). Minor units.
 - ``rewards``: per currency, the monetary rewards with ``created_at`` in the period, each net of
-  its ``reversed_amount``, rejected ones left out (a fully reversed reward adds 0). Minor units.
-  Perks have no amount and are not counted.
+  its ``reversed_amount`` as it stands now (a later refund lowers the earlier period's figure),
+  rejected ones left out (a fully reversed reward adds 0). Minor units. Perks have no amount
+  and are not counted.
 - Time to reward (R30, R44), medians in hours with 2 decimals, null when there is nothing to
   measure, each with the number of rewards behind it:
 
