@@ -138,3 +138,45 @@ def test_bad_signup_is_422_and_writes_nothing(api, participant, change, where):
 
 def test_publishable_key_cannot_track_signups(publishable_api, participant):
     assert_problem(publishable_api.post("/api/v1/track/signup", signup_body(participant)), 403)
+
+
+def test_clearing_a_flagged_referral_grants_what_it_would_have_earned(api, participant):
+    from tular.referrals.services import referral_clear
+
+    # given a flagged sign-up that then bought
+    api.post("/api/v1/track/signup", signup_body(participant, email="andi@example.com"))
+    api.post(
+        "/api/v1/track/sale",
+        {
+            "event_id": "s1",
+            "customer_external_id": "cust_budi",
+            "amount": 100_000_000,
+            "currency": "IDR",
+        },
+    )
+    assert Reward.objects.count() == 0
+    # when a manager clears it
+    granted = referral_clear(referral=Referral.objects.get())
+    # then the friend reward and the 20 % on the sale exist, and clearing twice is refused
+    assert sorted((r.recipient, r.amount) for r in granted) == [
+        ("friend", 5_000_000),
+        ("referrer", 20_000_000),
+    ]
+    assert Referral.objects.get().status == "active"
+    from tular.core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        referral_clear(referral=Referral.objects.get())
+
+
+def test_manager_clears_a_flag_in_the_admin(api, participant, admin_client):
+    api.post("/api/v1/track/signup", signup_body(participant, email="andi@example.com"))
+    referral = Referral.objects.get()
+    response = admin_client.post(
+        "/admin/referrals/referral/",
+        {"action": "clear_flag", "_selected_action": [str(referral.pk)]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Referral.objects.get().status == "active"
+    assert Reward.objects.filter(recipient="friend").count() == 1

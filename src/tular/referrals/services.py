@@ -7,6 +7,7 @@ rewards and ledger entries in the same transaction.
 import uuid
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import Q
 
 from tular.core import clock
@@ -335,3 +336,62 @@ def track_cancel(*, workspace, event, data: dict) -> dict:
             referral=referral, at=at, clawback_days=referral.program.clawback_days
         ),
     }
+
+
+# ---------------------------------------------------------------- review
+
+
+@transaction.atomic
+def referral_clear(*, referral: Referral) -> list[Reward]:
+    """A manager clears a flagged referral: it becomes active, the friend is enrolled, and the
+    rewards it would have earned so far are granted now (sign-up, then each sale in order)."""
+    referral = (
+        Referral.objects.select_for_update()
+        .select_related("program", "workspace")
+        .get(pk=referral.pk)
+    )
+    if referral.status != ReferralStatus.flagged:
+        raise Conflict(f"only a flagged referral can be cleared; this one is {referral.status}")
+    program = referral.program
+    if referral.email and referral.customer_external_id:
+        referral.friend, _ = participant_enrol(
+            program=program,
+            email=referral.email,
+            external_id=referral.customer_external_id,
+            name=referral.name,
+        )
+    referral.status = ReferralStatus.active
+    referral.flag_reason = ""
+    referral.save(update_fields=["status", "flag_reason", "friend"])
+    granted = rewards_grant(
+        referral=referral,
+        occurrence=Occurrence(
+            trigger=Trigger.signup,
+            occurred_at=referral.created_at,
+            currency=program.currency,
+            program_currency=program.currency,
+            monetary_rewards_allowed=program.monetary_rewards_allowed,
+        ),
+    )
+    first_sale_at = None
+    for sale in referral.conversions.filter(kind=ConversionKind.sale).order_by("occurred_at"):
+        if referral.cancelled_at is not None and sale.occurred_at >= referral.cancelled_at:
+            break
+        granted += rewards_grant(
+            referral=referral,
+            conversion=sale,
+            occurrence=Occurrence(
+                trigger=Trigger.sale,
+                occurred_at=sale.occurred_at,
+                currency=sale.currency,
+                program_currency=program.currency,
+                sale_amount=sale.amount,
+                customer_first_sale_at=first_sale_at,
+                paying_customers=Referral.objects.filter(
+                    participant=referral.participant, first_sale_at__isnull=False
+                ).count(),
+                monetary_rewards_allowed=program.monetary_rewards_allowed,
+            ),
+        )
+        first_sale_at = first_sale_at or sale.occurred_at
+    return granted
