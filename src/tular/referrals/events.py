@@ -5,8 +5,10 @@ constraint decides which of two concurrent retries runs (the other waits on the 
 finds the committed row), not a read-then-write. A repeat returns the first response.
 """
 
+import json
 from collections.abc import Callable
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 
 from tular.core.errors import Conflict, Invalid
@@ -18,7 +20,8 @@ def once(*, workspace, event_id: str, kind: str, run: Callable[[TrackedEvent], d
     try:
         with transaction.atomic():
             event = TrackedEvent.objects.create(workspace=workspace, event_id=event_id, kind=kind)
-            response = run(event)
+            # Stored and answered in the same JSON form, so a repeat is byte-for-byte the first.
+            response = json.loads(json.dumps(run(event), cls=DjangoJSONEncoder))
             event.response = response
             event.save(update_fields=["response"])
             return response, True

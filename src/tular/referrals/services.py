@@ -19,6 +19,7 @@ from tular.programs.rules import Trigger
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
+from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund
 from tular.rewards.services import rewards_grant
 from tular.tracking.models import Click
 
@@ -275,8 +276,6 @@ def _referral_of_customer(*, workspace, external_id: str) -> Referral:
 
 
 def track_refund(*, workspace, event, data: dict) -> dict:
-    from tular.rewards.reversals import reverse_for_refund
-
     at = check_occurred_at(data.get("occurred_at"))
     referral = _referral_of_customer(workspace=workspace, external_id=data["customer_external_id"])
     sale = (
@@ -316,8 +315,6 @@ def track_refund(*, workspace, event, data: dict) -> dict:
 
 
 def track_cancel(*, workspace, event, data: dict) -> dict:
-    from tular.rewards.reversals import reverse_for_cancel
-
     at = check_occurred_at(data.get("occurred_at"))
     referral = _referral_of_customer(workspace=workspace, external_id=data["customer_external_id"])
     cancel = Conversion.objects.create(
