@@ -167,8 +167,9 @@ def time_to_reward(program: Program, period: Period) -> dict:
     rewards = Reward.objects.filter(program=program)
     paid = rewards.filter(paid_at__gte=period.start, paid_at__lt=period.end)
     approved = rewards.filter(approved_at__gte=period.start, approved_at__lt=period.end)
-    referral_to_paid = _durations(paid.values_list("referred_at", "paid_at"))
-    conversion_to_paid = _durations(paid.values_list("converted_at", "paid_at"))
+    paid_rows = list(paid.values_list("referred_at", "converted_at", "paid_at"))
+    referral_to_paid = _durations((referred, paid_at) for referred, _, paid_at in paid_rows)
+    conversion_to_paid = _durations((converted, paid_at) for _, converted, paid_at in paid_rows)
     conversion_to_approval = _durations(approved.values_list("converted_at", "approved_at"))
     return {
         "time_to_reward_hours": median_hours(referral_to_paid),
