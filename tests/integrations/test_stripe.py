@@ -511,12 +511,43 @@ def test_an_unknown_event_type_is_acknowledged_as_ignored(client, program, webho
     assert nothing_written()
 
 
-def test_a_signed_body_that_is_not_json_is_400(client, webhook_path):
-    payload = "not json"
-    response = client.post(
-        webhook_path,
-        data=payload,
-        content_type="application/json",
-        headers={"Stripe-Signature": sign(payload)},
+def test_a_signed_body_that_is_not_a_stripe_event_is_400(client, webhook_path):
+    for payload in ("not json", "[]", '{"object": "list"}'):
+        response = client.post(
+            webhook_path,
+            data=payload,
+            content_type="application/json",
+            headers={"Stripe-Signature": sign(payload)},
+        )
+        assert_problem(response, 400)
+
+
+def test_a_malformed_event_is_acknowledged_not_a_500(client, program, webhook_path):
+    for event in (
+        {"id": "evt_x", "object": "event", "type": ["invoice.paid"], "data": {}},
+        {"id": "evt_y", "object": "event", "type": "invoice.paid", "data": 5},
+        {"object": "event", "type": "invoice.paid", "data": {"object": invoice()}},
+        stripe_event("invoice.paid", {**invoice(), "amount_paid": "100"}),
+        stripe_event("invoice.paid", {**invoice(), "currency": "xx"}),
+        stripe_event("invoice.paid", {**invoice(), "customer": None}),
+    ):
+        response = deliver(client, webhook_path, event)
+        assert response.status_code == 200, response.content
+        assert response.json()["ignored"] is True
+    assert nothing_written()
+
+
+def test_a_refund_finds_the_customer_the_invoice_named_by_metadata(
+    client, api, participant, webhook_path
+):
+    pytest.importorskip("tular.rewards.reversals")
+    api.post(
+        "/api/v1/track/signup", signup_body(participant, external_id="user-79", event_id="su-79")
     )
-    assert_problem(response, 400)
+    paid = invoice(metadata={"tular_customer": "user-79"})
+    assert deliver(client, webhook_path, stripe_event("invoice.paid", paid)).status_code == 200
+    # Stripe does not copy the invoice's metadata onto its charge: the sale names the customer.
+    refund = stripe_event("charge.refunded", charge(amount_refunded=50_000_000), event_id="evt_r")
+    response = deliver(client, webhook_path, refund)
+    assert [r["amount"] for r in response.json()["reversals"]] == [10_000_000]
+    assert Conversion.objects.get(kind="refund").referral.customer_external_id == "user-79"

@@ -12,13 +12,11 @@ of an invoice Tular never saw, an event of another type) is acknowledged with 20
 a non-2xx answer would make Stripe retry for days.
 """
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import stripe
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Sum
 
@@ -98,20 +96,26 @@ def verify(payload: bytes, sig_header: str | None, secret: str) -> dict:
         event = stripe.Webhook.construct_event(
             text, sig_header, secret, tolerance=TOLERANCE_SECONDS
         )
-        return event.to_dict()
+        event = event.to_dict()
     except stripe.SignatureVerificationError as exc:
-        raise BadSignature(str(exc).split(". ")[0]) from None
-    except (UnicodeDecodeError, ValueError):  # signed, yet not a JSON Stripe event
-        raise BadSignature("the body is not a Stripe event") from None
+        reason = str(exc).split(". ")[0].rstrip(".")
+        raise BadSignature(f"The Stripe-Signature header does not verify: {reason}.") from None
+    except (UnicodeDecodeError, ValueError, AttributeError, TypeError):  # signed, not an event
+        raise BadSignature("The body is not a Stripe event.") from None
+    if event.get("object") != "event":
+        raise BadSignature("The body is not a Stripe event.")
+    return event
 
 
 def handle(integration: StripeIntegration, event: dict) -> Answer:
     """Map a verified Stripe event onto a tracking call, exactly once per Stripe event id."""
-    handler = HANDLERS.get(event.get("type"))
+    event_type = event.get("type")
+    handler = HANDLERS.get(event_type) if isinstance(event_type, str) else None
     if handler is None:
-        return Answer(200, {"ignored": True, "type": event.get("type")})
+        return Answer(200, {"ignored": True, "type": event_type})
     event_id = event.get("id")
-    obj = (event.get("data") or {}).get("object")
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
     if not isinstance(event_id, str) or not event_id or not isinstance(obj, dict):
         return _ignored("the event carries no id or no data.object")
     try:
@@ -132,14 +136,9 @@ def _track(integration, *, event_id: str, kind: str, track, data: dict) -> Answe
         workspace=workspace,
         event_id=event_id,
         kind=kind,
-        # Plain JSON (UUIDs as strings): the first response is kept to answer Stripe's retries.
-        run=lambda tracked: _plain(track(workspace=workspace, event=tracked, data=data)),
+        run=lambda tracked: track(workspace=workspace, event=tracked, data=data),
     )
     return Answer(200, response)
-
-
-def _plain(response: dict) -> dict:
-    return json.loads(json.dumps(response, cls=DjangoJSONEncoder))
 
 
 # ---------------------------------------------------------------- reading Stripe objects

@@ -37,7 +37,7 @@ def stripe_webhook(request, token: str):
     except stripe_in.BadSignature as exc:
         return problem(
             400,
-            f"The Stripe-Signature header does not verify: {exc}.",
+            str(exc),
             slug="bad-signature",
             title="Bad signature",
         )
