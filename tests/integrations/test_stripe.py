@@ -11,6 +11,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from tests.helpers import PROGRAM_BODY, assert_problem
 from tests.referrals.conftest import signup_body
@@ -551,3 +552,10 @@ def test_a_refund_finds_the_customer_the_invoice_named_by_metadata(
     response = deliver(client, webhook_path, refund)
     assert [r["amount"] for r in response.json()["reversals"]] == [10_000_000]
     assert Conversion.objects.get(kind="refund").referral.customer_external_id == "user-79"
+
+
+def test_stripe_needs_no_csrf_token(stripe_customer_referred, webhook_path):
+    strict = Client(enforce_csrf_checks=True)
+    response = deliver(strict, webhook_path, stripe_event("invoice.paid", invoice()))
+    assert response.status_code == 200
+    assert response.json()["attributed"] is True
