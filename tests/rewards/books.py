@@ -189,6 +189,7 @@ def assert_books_agree(program) -> None:
     """
     assert_ledger_balances()
     rewards = list(Reward.objects.filter(program=program, amount__isnull=False))
+    payout_status = dict(Payout.objects.filter(program=program).values_list("pk", "status"))
     expected: dict = defaultdict(lambda: {"pending": 0, "approved+paid": 0, "unclaimed": 0})
     for reward in rewards:
         assert 0 <= reward.reversed_amount <= reward.amount, reward
@@ -205,8 +206,8 @@ def assert_books_agree(program) -> None:
                 assert reward.status == RewardStatus.approved, reward
                 expected[key]["unclaimed"] += net(reward)
             else:
-                payout_status = Payout.objects.get(pk=reward.payout_id).status
-                assert payout_status == {"approved": "open", "paid": "paid"}[reward.status]
+                expected_payout = {"approved": "open", "paid": "paid"}[reward.status]
+                assert payout_status[reward.payout_id] == expected_payout, reward
         else:
             assert reward.payout_id is None
 
@@ -247,13 +248,57 @@ def assert_books_agree(program) -> None:
         assert expense == -held_total
 
 
-def expected_refund_reversal(reward: Reward) -> int:
+def payable(program, currency) -> dict:
+    """Per participant: approved balance - items of open payouts - unreversed amounts of
+    approved rewards in no payout. Zero right after a payout that gave them an item (their debt
+    was paid off by it); negative while they owe."""
+    result: dict = defaultdict(int)
+    for row in (
+        LedgerEntry.objects.filter(program=program, account=Account.approved, currency=currency)
+        .values("participant_id")
+        .annotate(total=Sum("amount"))
+    ):
+        result[row["participant_id"]] += row["total"]
+    for item in PayoutItem.objects.filter(
+        payout__program=program, payout__currency=currency, payout__status=Payout.Status.open
+    ):
+        result[item.participant_id] -= item.amount
+    for reward in Reward.objects.filter(
+        program=program,
+        currency=currency,
+        status=RewardStatus.approved,
+        payout__isnull=True,
+        amount__isnull=False,
+    ):
+        result[reward.participant_id] -= net(reward)
+    return result
+
+
+def unclaimed(program, currency) -> dict:
+    result: dict = defaultdict(int)
+    for reward in Reward.objects.filter(
+        program=program,
+        currency=currency,
+        status=RewardStatus.approved,
+        payout__isnull=True,
+        amount__isnull=False,
+    ):
+        result[reward.participant_id] += net(reward)
+    return result
+
+
+def refunded_per_sale(program) -> dict:
+    return dict(
+        Conversion.objects.filter(program=program, kind=ConversionKind.refund)
+        .values("sale_id")
+        .annotate(total=Sum("amount"))
+        .values_list("sale_id", "total")
+    )
+
+
+def expected_refund_reversal(reward: Reward, refunded: int | None = None) -> int:
     """What refunds alone should have reversed of a sale reward so far."""
     sale = reward.conversion
-    refunded = (
-        Conversion.objects.filter(sale=sale, kind=ConversionKind.refund).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or 0
-    )
+    if refunded is None:
+        refunded = refunded_per_sale(reward.program).get(sale.pk, 0)
     return _share(reward.amount, min(refunded, sale.amount), sale.amount)
