@@ -7,7 +7,7 @@ status and the ledger can never disagree.
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Sum
 
 from tular.core import clock
 from tular.core.errors import Conflict
@@ -205,22 +205,23 @@ def reward_reject(*, reward: Reward, reason: str = "") -> Reward:
 def rewards_release_due(*, now=None) -> int:
     """Rewards whose hold has ended move on by themselves: approved below the program's
     auto-approve limit, needs_review otherwise. Each reward in its own transaction, claimed with
-    a conditional update so two workers never release the same reward twice."""
+    the row locked so two workers never release the same reward twice."""
     moment = now or clock.now()
     released = 0
     due = Reward.objects.filter(status=RewardStatus.pending, hold_until__lte=moment)
     for reward_id in due.values_list("pk", flat=True)[:1000]:
         with transaction.atomic():
-            reward = Reward.objects.select_related("program", "workspace").get(pk=reward_id)
-            status = _status_after_hold(
+            # Locked and re-read: a refund committing meanwhile must not be moved twice.
+            reward = _locked(reward_id)
+            if reward.status != RewardStatus.pending:
+                continue  # another worker, a manager or a reversal got there first
+            reward.status = _status_after_hold(
                 program=reward.program, amount=reward.amount, reason=reward.status_reason or None
             )
-            claimed = Reward.objects.filter(
-                Q(pk=reward_id) & Q(status=RewardStatus.pending)
-            ).update(status=status, approved_at=moment if status == RewardStatus.approved else None)
-            if claimed != 1:
-                continue
-            if status == RewardStatus.approved and reward.is_monetary:
-                _move_to_approved(reward)
+            if reward.status == RewardStatus.approved:
+                reward.approved_at = moment
+                if reward.is_monetary:
+                    _move_to_approved(reward)
+            reward.save(update_fields=["status", "approved_at"])
             released += 1
     return released
