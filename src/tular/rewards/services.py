@@ -219,7 +219,7 @@ def rewards_release_due(*, now=None) -> int:
                 program=reward.program, amount=reward.amount, reason=reward.status_reason or None
             )
             if reward.status == RewardStatus.approved:
-                reward.approved_at = moment
+                reward.approved_at = reward.hold_until  # approved by the end of its hold
                 if reward.is_monetary:
                     _move_to_approved(reward)
             reward.save(update_fields=["status", "approved_at"])
