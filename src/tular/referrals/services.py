@@ -38,6 +38,38 @@ def check_occurred_at(occurred_at):
     return occurred_at
 
 
+def signup_occurrence(*, program, at) -> Occurrence:
+    return Occurrence(
+        trigger=Trigger.signup,
+        occurred_at=at,
+        currency=program.currency,
+        program_currency=program.currency,
+        monetary_rewards_allowed=program.monetary_rewards_allowed,
+    )
+
+
+def sale_occurrence(*, referral: Referral, at, amount: int, currency: str, first_sale_at):
+    """The facts the engine needs about a sale; `first_sale_at` is the customer's earlier first
+    sale (None when this one is the first). Tiers count the referrer's distinct paying
+    customers, this one included."""
+    program = referral.program
+    paying = (
+        Referral.objects.filter(participant_id=referral.participant_id)
+        .filter(Q(first_sale_at__isnull=False) | Q(pk=referral.pk))
+        .count()
+    )
+    return Occurrence(
+        trigger=Trigger.sale,
+        occurred_at=at,
+        currency=currency,
+        program_currency=program.currency,
+        sale_amount=amount,
+        customer_first_sale_at=first_sale_at,
+        paying_customers=paying,
+        monetary_rewards_allowed=program.monetary_rewards_allowed,
+    )
+
+
 def reward_items(rewards: list[Reward]) -> list[dict]:
     items = []
     for reward in rewards:
@@ -146,13 +178,7 @@ def track_signup(*, workspace, event, data: dict) -> dict:
     )
     rewards = rewards_grant(
         referral=referral,
-        occurrence=Occurrence(
-            trigger=Trigger.signup,
-            occurred_at=at,
-            currency=program.currency,
-            program_currency=program.currency,
-            monetary_rewards_allowed=program.monetary_rewards_allowed,
-        ),
+        occurrence=signup_occurrence(program=program, at=at),
     )
     return _signup_response(referral, rewards)
 
@@ -206,26 +232,15 @@ def track_sale(*, workspace, event, data: dict) -> dict:
         Referral.objects.filter(pk=referral.pk).update(first_sale_at=at)
     rewards = []
     if referral.cancelled_at is None or at < referral.cancelled_at:
-        program = referral.program
-        paying = (
-            Referral.objects.filter(participant=referral.participant)
-            .filter(Q(first_sale_at__isnull=False) | Q(pk=referral.pk))
-            .count()
-        )
         rewards = rewards_grant(
             referral=referral,
             conversion=conversion,
-            occurrence=Occurrence(
-                trigger=Trigger.sale,
-                occurred_at=at,
+            occurrence=sale_occurrence(
+                referral=referral,
+                at=at,
+                amount=data["amount"],
                 currency=data["currency"],
-                program_currency=program.currency,
-                sale_amount=data["amount"],
-                customer_first_sale_at=first_sale_at
-                if first_sale_at and first_sale_at < at
-                else None,
-                paying_customers=paying,
-                monetary_rewards_allowed=program.monetary_rewards_allowed,
+                first_sale_at=first_sale_at if first_sale_at and first_sale_at < at else None,
             ),
         )
     return {
@@ -362,13 +377,7 @@ def referral_clear(*, referral: Referral) -> list[Reward]:
     referral.save(update_fields=["status", "flag_reason", "friend"])
     granted = rewards_grant(
         referral=referral,
-        occurrence=Occurrence(
-            trigger=Trigger.signup,
-            occurred_at=referral.created_at,
-            currency=program.currency,
-            program_currency=program.currency,
-            monetary_rewards_allowed=program.monetary_rewards_allowed,
-        ),
+        occurrence=signup_occurrence(program=program, at=referral.created_at),
     )
     first_sale_at = None
     for sale in referral.conversions.filter(kind=ConversionKind.sale).order_by("occurred_at"):
@@ -377,17 +386,12 @@ def referral_clear(*, referral: Referral) -> list[Reward]:
         granted += rewards_grant(
             referral=referral,
             conversion=sale,
-            occurrence=Occurrence(
-                trigger=Trigger.sale,
-                occurred_at=sale.occurred_at,
+            occurrence=sale_occurrence(
+                referral=referral,
+                at=sale.occurred_at,
+                amount=sale.amount,
                 currency=sale.currency,
-                program_currency=program.currency,
-                sale_amount=sale.amount,
-                customer_first_sale_at=first_sale_at,
-                paying_customers=Referral.objects.filter(
-                    participant=referral.participant, first_sale_at__isnull=False
-                ).count(),
-                monetary_rewards_allowed=program.monetary_rewards_allowed,
+                first_sale_at=first_sale_at,
             ),
         )
         first_sale_at = first_sale_at or sale.occurred_at

@@ -144,7 +144,8 @@ def _store(*, referral, participant, draft: RewardDraft, conversion, occurrence,
     return reward
 
 
-def _move_to_approved(reward: Reward) -> None:
+def _move_from_pending(reward: Reward, *, target: Account, kind: str) -> None:
+    """What is left of a pending reward moves on: to approved, or back to the program."""
     ledger.move(
         workspace=reward.workspace,
         program=reward.program,
@@ -152,10 +153,14 @@ def _move_to_approved(reward: Reward) -> None:
         currency=reward.currency,
         amount=reward.amount - reward.reversed_amount,
         source=Account.pending,
-        target=Account.approved,
-        kind=LedgerTransaction.Kind.approved,
+        target=target,
+        kind=kind,
         reward=reward,
     )
+
+
+def _move_to_approved(reward: Reward) -> None:
+    _move_from_pending(reward, target=Account.approved, kind=LedgerTransaction.Kind.approved)
 
 
 def _locked(reward_id) -> Reward:
@@ -185,16 +190,8 @@ def reward_reject(*, reward: Reward, reason: str = "") -> Reward:
     if reward.status not in (RewardStatus.pending, RewardStatus.needs_review):
         raise Conflict(f"a reward that is {reward.status} cannot be rejected")
     if reward.is_monetary:
-        ledger.move(
-            workspace=reward.workspace,
-            program=reward.program,
-            participant_id=reward.participant_id,
-            currency=reward.currency,
-            amount=reward.amount - reward.reversed_amount,
-            source=Account.pending,
-            target=Account.program_expense,
-            kind=LedgerTransaction.Kind.rejected,
-            reward=reward,
+        _move_from_pending(
+            reward, target=Account.program_expense, kind=LedgerTransaction.Kind.rejected
         )
     reward.status = RewardStatus.rejected
     reward.status_reason = reason[:300]
