@@ -220,19 +220,6 @@ def test_without_a_valid_api_key_the_key_is_not_claimed(anonymous_api, db):
     assert IdempotencyRecord.objects.count() == 0
 
 
-def test_a_click_event_still_running_is_a_409(publishable_api, workspace, participant):
-    IdempotencyRecord.objects.create(
-        workspace=workspace,
-        key="event:track/click:evt_busy",
-        fingerprint="track/click",
-        created_at=clock.now(),
-        updated_at=clock.now(),
-    )
-    body = {"code": participant["code"], "event_id": "evt_busy"}
-    assert_problem(publishable_api.post("/api/v1/track/click", body), 409)
-    assert Click.objects.count() == 0
-
-
 def test_a_throttled_request_is_not_remembered_as_a_success(api, settings, program):
     # A 429 kept under the key would be replayed as "200 OK" for a day.
     from django.core.cache import cache

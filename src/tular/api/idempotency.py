@@ -4,18 +4,15 @@ a repeat while the first is still running is a 409 (zulip's idempotent_request, 
 Only successful (2xx) responses are kept: a refused or failed request did nothing to remember."""
 
 import hashlib
-import json
 from datetime import timedelta
 
 from django.core.exceptions import RequestDataTooBig
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 
 from tular.api.models import IdempotencyRecord
 from tular.api.problems import problem
 from tular.core import clock
-from tular.core.errors import Conflict
 from tular.workspaces.services import api_key_authenticate
 
 KEEP_FOR = timedelta(hours=24)
@@ -124,46 +121,6 @@ class IdempotencyMiddleware:
             updated_at=clock.now(),
         )
         return response
-
-
-def event_once(*, workspace, scope: str, event_id: str, run) -> tuple[dict, bool]:
-    """The `event_id` of track/* calls: `run()` (returning a JSON-able dict) happens once per
-    (workspace, scope, event_id). Returns (result, True) the first time and (the stored first
-    result, False) on a repeat, whatever the repeat's body. Remembered as long as
-    Idempotency-Key records (at least 24 hours); 409 while the first is still running."""
-    key = f"event:{scope}:{event_id}"
-    now = clock.now()
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                workspace=workspace, key=key, fingerprint=scope, created_at=now, updated_at=now
-            )
-    except IntegrityError:
-        record = IdempotencyRecord.objects.filter(workspace=workspace, key=key).first()
-        if record is None:  # pruned between our insert and our read
-            return event_once(workspace=workspace, scope=scope, event_id=event_id, run=run)
-        if record.state == IdempotencyRecord.State.done:
-            return json.loads(record.response_body), False
-        taken = IdempotencyRecord.objects.filter(
-            pk=record.pk, state="running", updated_at__lt=now - STALE_AFTER
-        ).update(updated_at=now)
-        if taken != 1:
-            raise Conflict(
-                "An event with this event_id is still being processed; retry shortly."
-            ) from None
-    try:
-        result = run()
-    except BaseException:
-        record.delete()
-        raise
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.done,
-        response_status=201,
-        response_content_type="application/json",
-        response_body=json.dumps(result, cls=DjangoJSONEncoder),
-        updated_at=clock.now(),
-    )
-    return result, True
 
 
 def prune_expired() -> int:

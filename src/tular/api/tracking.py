@@ -3,7 +3,6 @@
 from ninja import Router, Status
 
 from tular.api.auth import any_key
-from tular.api.idempotency import event_once
 from tular.api.schemas import (
     CancelIn,
     CancelOut,
@@ -43,8 +42,11 @@ def track_click(request, payload: ClickIn):
 
     if payload.event_id is None:
         return Status(201, record())
-    result, first = event_once(
-        workspace=request.workspace, scope="track/click", event_id=payload.event_id, run=record
+    result, first = once(
+        workspace=request.workspace,
+        event_id=payload.event_id,
+        kind="click",
+        run=lambda event: record(),
     )
     return Status(201 if first else 200, result)
 
