@@ -127,6 +127,16 @@ def is_self_referral(*, participant: Participant, email_normalised: str, externa
     )
 
 
+def status_fields(*, flagged: bool) -> dict:
+    """A new referral's status: flagged self-referrals earn nothing until a manager clears them."""
+    if flagged:
+        return {
+            "status": ReferralStatus.flagged,
+            "flag_reason": "self-referral: the customer is the referrer",
+        }
+    return {"status": ReferralStatus.active, "flag_reason": ""}
+
+
 # ---------------------------------------------------------------- sign-up
 
 
@@ -169,8 +179,7 @@ def track_signup(*, workspace, event, data: dict) -> dict:
         email_normalised=email_normalised,
         name=customer.get("name") or "",
         company=customer.get("company") or "",
-        status=ReferralStatus.flagged if flagged else ReferralStatus.active,
-        flag_reason="self-referral: the customer is the referrer" if flagged else "",
+        **status_fields(flagged=flagged),
         click=click,
         ip=data.get("ip"),
         user_agent=(data.get("user_agent") or "")[:500],
@@ -258,16 +267,15 @@ def _referral_at_checkout(*, workspace, data: dict, at) -> Referral | None:
     )
     if participant is None:
         return None
-    flagged = (
-        bool(participant.external_id) and participant.external_id == data["customer_external_id"]
+    flagged = is_self_referral(
+        participant=participant, email_normalised="", external_id=data["customer_external_id"]
     )
     referral = Referral.objects.create(
         workspace=workspace,
         program=participant.program,
         participant=participant,
         customer_external_id=data["customer_external_id"],
-        status=ReferralStatus.flagged if flagged else ReferralStatus.active,
-        flag_reason="self-referral: the customer is the referrer" if flagged else "",
+        **status_fields(flagged=flagged),
         click=click,
         created_at=at,
     )
