@@ -17,6 +17,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+class ReadOnlyInline(admin.TabularInline):
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Reward)
 class RewardAdmin(ReadOnlyAdmin):
     list_display = (
@@ -36,15 +44,10 @@ class RewardAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class PayoutItemInline(admin.TabularInline):
+class PayoutItemInline(ReadOnlyInline):
     model = PayoutItem
     fields = ("participant", "amount", "netted")
     readonly_fields = fields
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Payout)
@@ -54,15 +57,10 @@ class PayoutAdmin(ReadOnlyAdmin):
     inlines = [PayoutItemInline]
 
 
-class LedgerEntryInline(admin.TabularInline):
+class LedgerEntryInline(ReadOnlyInline):
     model = LedgerEntry
     fields = ("account", "participant", "amount", "currency")
     readonly_fields = fields
-    can_delete = False
-    extra = 0
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(LedgerTransaction)
