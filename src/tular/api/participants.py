@@ -3,11 +3,11 @@
 from ninja import Router, Status
 
 from tular.api.schemas import ParticipantDetail, ParticipantIn, ParticipantOut
-from tular.core.errors import Invalid, NotFound
+from tular.core.errors import NotFound
 from tular.participants import selectors as participant_selectors
 from tular.participants.models import Participant
 from tular.participants.services import participant_enrol, referral_url
-from tular.programs.models import Program
+from tular.programs.services import program_named_in_body
 from tular.referrals import selectors as referral_selectors
 from tular.rewards import ledger
 
@@ -31,9 +31,7 @@ def _participant_out(request, participant: Participant) -> dict:
 
 @router.post("", response={201: ParticipantOut, 200: ParticipantOut})
 def enrol_participant(request, payload: ParticipantIn):
-    program = Program.objects.filter(workspace=request.workspace, slug=payload.program).first()
-    if program is None:
-        raise Invalid(["program"], f"no program {payload.program!r} in this workspace")
+    program = program_named_in_body(workspace=request.workspace, slug=payload.program)
     participant, created = participant_enrol(
         program=program,
         email=payload.email,

@@ -8,9 +8,9 @@ from django.http import HttpResponse
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import BaseModel, Field, StringConstraints
 
-from tular.core.errors import Invalid, NotFound
-from tular.programs.models import Program
+from tular.core.errors import NotFound
 from tular.programs.rules import Strict
+from tular.programs.services import program_named_in_body
 from tular.rewards import payouts as payout_services
 from tular.rewards import selectors
 from tular.rewards.models import Payout, Reward
@@ -175,9 +175,7 @@ def reject_reward(request, reward_id: str, payload: Body[RejectIn | None] = None
 
 @router.post("/payouts", response={201: PayoutOut})
 def create_payout(request, payload: PayoutIn):
-    program = Program.objects.filter(workspace=request.workspace, slug=payload.program).first()
-    if program is None:
-        raise Invalid(["program"], f"no program {payload.program!r} in this workspace")
+    program = program_named_in_body(workspace=request.workspace, slug=payload.program)
     payout = payout_services.payout_create(
         workspace=request.workspace, program=program, currency=payload.currency
     )

@@ -20,11 +20,11 @@ import stripe
 from django.db import transaction
 from django.db.models import Sum
 
-from tular.core.errors import DomainError, Invalid
+from tular.core.errors import DomainError
 from tular.core.money import is_currency
 from tular.integrations.models import StripeIntegration
-from tular.programs.models import Program
 from tular.programs.rules import MAX_AMOUNT
+from tular.programs.services import program_named_in_body
 from tular.referrals import services as referral_services
 from tular.referrals.events import once
 from tular.referrals.models import Conversion, ConversionKind
@@ -42,9 +42,7 @@ def integration_register(*, workspace, program_slug: str, signing_secret: str):
     Returns (integration, created). Re-registering keeps the token, so the URL configured in
     Stripe keeps working while its secret is rolled.
     """
-    program = Program.objects.filter(workspace=workspace, slug=program_slug).first()
-    if program is None:
-        raise Invalid(["program"], f"no program with slug {program_slug!r} in this workspace")
+    program = program_named_in_body(workspace=workspace, slug=program_slug)
     with transaction.atomic():
         integration = (
             StripeIntegration.objects.select_for_update()

@@ -49,3 +49,11 @@ def program_get(*, workspace: Workspace, slug: str) -> Program | None:
     if not SLUG.fullmatch(slug):
         return None  # not a slug we could have stored (and NUL would upset PostgreSQL)
     return Program.objects.filter(workspace=workspace, slug=slug).first()
+
+
+def program_named_in_body(*, workspace: Workspace, slug: str) -> Program:
+    """The program a request body names by slug; an unknown one is the body's mistake (422)."""
+    program = program_get(workspace=workspace, slug=slug)
+    if program is None:
+        raise Invalid(["program"], f"no program {slug!r} in this workspace")
+    return program
