@@ -10,9 +10,9 @@ from ninja import Router, Status
 from pydantic import AfterValidator, BaseModel
 
 from tular.api.schemas import Slug
+from tular.core.schemas import Strict
 from tular.integrations import stripe as stripe_in
 from tular.integrations.models import StripeIntegration
-from tular.programs.rules import Strict
 
 router = Router(tags=["integrations"])
 

@@ -9,7 +9,7 @@ from ninja import Body, Query, Router, Schema, Status
 from pydantic import BaseModel, Field, StringConstraints
 
 from tular.core.errors import NotFound
-from tular.programs.rules import Strict
+from tular.core.schemas import Strict
 from tular.programs.services import program_named_in_body
 from tular.rewards import payouts as payout_services
 from tular.rewards import selectors

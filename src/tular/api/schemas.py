@@ -7,8 +7,9 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from tular.core.money import is_currency
+from tular.core.schemas import Strict
 from tular.participants.models import ParticipantKind
-from tular.programs.rules import MAX_AMOUNT, ProgramConfig, ProgramKind, Strict
+from tular.programs.rules import MAX_AMOUNT, ProgramConfig, ProgramKind
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
 Host = Annotated[

@@ -23,3 +23,15 @@ def new_uuid7() -> uuid.UUID:
 def uuid7_time_ms(value: uuid.UUID) -> int:
     """The Unix time in milliseconds that a UUIDv7 carries."""
     return value.int >> 80
+
+
+def parse_uuid(value) -> uuid.UUID | None:
+    """A UUID from a UUID or its text; None for anything else (an id no row can have)."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None

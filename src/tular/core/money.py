@@ -4,7 +4,7 @@ Minor units come from the ISO 4217 table itself (the `iso4217` package), not fro
 says IDR is shown without decimals, but ISO 4217 (and our contract) count it in sen (2 digits).
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import iso4217
 from babel.numbers import format_currency
@@ -39,3 +39,12 @@ def format_money(amount_minor: int, currency: str, locale: str = "id") -> str:
         format="¤#,##0" if whole else "¤#,##0.00",
     )
     return text.replace("\xa0", "")
+
+
+def share_half_even(amount: int, numerator, denominator=1) -> int:
+    """amount * numerator / denominator in minor units, rounded half-even once, exactly
+    (numerator may be a Decimal such as a percentage / 100). The one rounding of money."""
+    with localcontext() as context:
+        context.prec = 60
+        exact = Decimal(amount) * Decimal(numerator) / Decimal(denominator)
+        return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))

@@ -10,16 +10,15 @@ from enum import StrEnum
 from typing import Annotated, Self
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     WithJsonSchema,
-    field_validator,
     model_serializer,
     model_validator,
 )
+
+from tular.core.schemas import Strict
 
 MAX_AMOUNT = 10**15  # far above any real reward, far below a 64-bit overflow
 
@@ -97,32 +96,6 @@ Percent = Annotated[
     PlainSerializer(_percent_to_string, return_type=str),
     WithJsonSchema({"type": "string", "pattern": PERCENT_PATTERN, "example": "12.5"}),
 ]
-
-
-def refuse_control_characters(value):
-    """Text may not carry control characters (tab and line breaks aside): PostgreSQL cannot store
-    NUL at all, and the others only ever arrive by mistake or malice."""
-    if isinstance(value, str):
-        if _CONTROL.search(value):
-            raise ValueError("must not contain control characters")
-    elif isinstance(value, list):
-        for item in value:
-            refuse_control_characters(item)
-    return value
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class Strict(BaseModel):
-    """Input configuration: unknown fields refused, text free of control characters."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*")
-    @classmethod
-    def _no_control_characters(cls, value):
-        return refuse_control_characters(value)
 
 
 class Compact(Strict):
