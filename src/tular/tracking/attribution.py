@@ -1,0 +1,38 @@
+"""Attribution: which participant a conversion is credited to.
+
+Today every conversion is credited last-touch: the click the customer arrived with (inside its
+program's attribution window), or else the code they typed. `attribution.model` in a program is
+stored but not yet applied; the partner-channel release implements the five models here.
+"""
+
+from datetime import timedelta
+
+from tular.core.ids import parse_uuid
+from tular.participants.codes import normalise_code
+from tular.participants.models import Participant
+from tular.tracking.models import Click
+
+
+def participant_for(*, workspace, click_id: str | None, code: str | None, at):
+    """(participant, click) by click inside its program's window, else (participant, None) by
+    code, else (None, None)."""
+    click_uuid = parse_uuid(click_id) if click_id else None
+    if click_uuid is not None:
+        click = (
+            Click.objects.select_related("participant__program")
+            .filter(pk=click_uuid, workspace=workspace)
+            .first()
+        )
+        if click is not None:
+            window = timedelta(days=click.participant.program.window_days)
+            if click.created_at <= at and at - click.created_at <= window:
+                return click.participant, click
+    if code:
+        participant = (
+            Participant.objects.select_related("program")
+            .filter(workspace=workspace, code=normalise_code(code))
+            .first()
+        )
+        if participant is not None:
+            return participant, None
+    return None, None
