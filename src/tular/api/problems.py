@@ -3,61 +3,13 @@
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import Http404, JsonResponse
-from django.utils.translation import gettext_lazy as _
+from django.http import Http404
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from tular.core.errors import DomainError
+from tular.core.problems import PROBLEM_CONTENT_TYPE, TITLES, problem, problem_type  # noqa: F401
 
 logger = logging.getLogger(__name__)
-PROBLEM_CONTENT_TYPE = "application/problem+json"
-
-TITLES = {
-    400: ("bad-request", _("Bad request")),
-    401: ("unauthorized", _("Authentication required")),
-    403: ("forbidden", _("Forbidden")),
-    404: ("not-found", _("Not found")),
-    405: ("method-not-allowed", _("Method not allowed")),
-    409: ("conflict", _("Conflict")),
-    413: ("payload-too-large", _("Request body too large")),
-    415: ("unsupported-media-type", _("Unsupported media type")),
-    422: ("validation-error", _("Your request is not valid")),
-    429: ("rate-limited", _("Too many requests")),
-    500: ("internal-error", _("Internal server error")),
-    503: ("unavailable", _("Service unavailable")),
-}
-
-
-def problem_type(slug: str) -> str:
-    return f"urn:tular:problem:{slug}"
-
-
-def problem(
-    status: int,
-    detail: str,
-    *,
-    slug: str | None = None,
-    title: str | None = None,
-    headers: dict | None = None,
-    **extra,
-) -> JsonResponse:
-    default_slug, default_title = TITLES.get(status, ("error", "Error"))
-    body = {
-        "type": problem_type(slug or default_slug),
-        "title": str(title or default_title),
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    response = JsonResponse(
-        body,
-        status=status,
-        content_type=PROBLEM_CONTENT_TYPE,
-        json_dumps_params={"ensure_ascii": False},
-    )
-    for name, value in (headers or {}).items():
-        response[name] = value
-    return response
 
 
 def _clean_loc(loc) -> list:

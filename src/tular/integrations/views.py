@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from tular.api.problems import problem
+from tular.core.problems import problem
 from tular.integrations import stripe as stripe_in
 
 logger = logging.getLogger(__name__)
