@@ -7,6 +7,7 @@ Worked in IDR (2 minor units: Rp7.500.000 = 750000000) unless a test says otherw
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
+from fractions import Fraction
 
 from django.db.models import Sum
 
@@ -25,7 +26,7 @@ from tular.rewards.models import (
     Reward,
     RewardStatus,
 )
-from tular.rewards.reversals import _share, reverse_for_cancel, reverse_for_refund
+from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund
 from tular.rewards.services import rewards_grant
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
@@ -128,14 +129,24 @@ def make_refund(sale: Conversion, amount: int) -> tuple[Conversion, list[dict]]:
         event=_event(sale.program, "refund"),
         occurred_at=clock.now(),
     )
-    return refund, reverse_for_refund(sale=sale, refund=refund)
+    refunded = sum(sale.refunds.values_list("amount", flat=True))
+    return refund, reverse_for_refund(
+        program=sale.program,
+        sale_id=sale.pk,
+        sale_amount=sale.amount,
+        refunded_total=min(refunded, sale.amount),
+        memo=f"refund {refund.pk}",
+    )
 
 
 def cancel(referral: Referral) -> list[dict]:
     referral.cancelled_at = clock.now()
     referral.save(update_fields=["cancelled_at"])
     return reverse_for_cancel(
-        referral=referral, at=referral.cancelled_at, clawback_days=referral.program.clawback_days
+        program=referral.program,
+        referral_id=referral.pk,
+        at=referral.cancelled_at,
+        clawback_days=referral.program.clawback_days,
     )
 
 
@@ -301,4 +312,14 @@ def expected_refund_reversal(reward: Reward, refunded: int | None = None) -> int
     sale = reward.conversion
     if refunded is None:
         refunded = refunded_per_sale(reward.program).get(sale.pk, 0)
-    return _share(reward.amount, min(refunded, sale.amount), sale.amount)
+    return half_even(Fraction(reward.amount) * min(refunded, sale.amount) / sale.amount)
+
+
+def half_even(exact: Fraction) -> int:
+    """The oracle's own rounding (independent of the code under test): to the nearest integer,
+    a tie to the even one."""
+    floor = exact.numerator // exact.denominator
+    rest = exact - floor
+    if rest > Fraction(1, 2) or (rest == Fraction(1, 2) and floor % 2 == 1):
+        return floor + 1
+    return floor

@@ -333,7 +333,13 @@ def track_refund(*, workspace, event, data: dict) -> dict:
     )
     return {
         "conversion_id": str(refund.id),
-        "reversals": reverse_for_refund(sale=sale, refund=refund),
+        "reversals": reverse_for_refund(
+            program=sale.program,
+            sale_id=sale.pk,
+            sale_amount=sale.amount,
+            refunded_total=min(refunded + refund.amount, sale.amount),
+            memo=f"refund {refund.pk}",
+        ),
     }
 
 
@@ -353,7 +359,10 @@ def track_cancel(*, workspace, event, data: dict) -> dict:
     return {
         "conversion_id": str(cancel.id),
         "reversals": reverse_for_cancel(
-            referral=referral, at=at, clawback_days=referral.program.clawback_days
+            program=referral.program,
+            referral_id=referral.pk,
+            at=at,
+            clawback_days=referral.program.clawback_days,
         ),
     }
 

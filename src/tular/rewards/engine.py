@@ -9,8 +9,9 @@ import calendar
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import Decimal
 
+from tular.core.money import share_half_even
 from tular.programs.rules import CapPeriod, Recipient, RewardKind, Rule, Tier, Trigger
 
 
@@ -45,13 +46,9 @@ class RewardDraft:
 
 
 def percent_of(amount: int, percent: Decimal) -> int:
-    """`percent` % of `amount` minor units, rounded half-even once, at the end."""
-    # Enough precision that nothing is rounded before the final step (amounts up to 10**15 times
-    # a 7-digit rate would already brush the default 28 digits).
-    with localcontext() as context:
-        context.prec = 60
-        exact = Decimal(amount) * percent / 100
-        return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+    """`percent` % of `amount` minor units, rounded half-even once, at the end (the one share
+    of money, `core.money.share_half_even`, also used by reversals)."""
+    return share_half_even(amount, percent, 100)
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from tular.core.ids import new_uuid7
 from tular.participants.models import Participant
 from tular.programs.models import Program
-from tular.referrals.models import Conversion, Referral
 from tular.workspaces.models import Workspace
 
 
@@ -71,9 +70,15 @@ class Reward(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rewards")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="rewards")
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="rewards")
+    referral = models.ForeignKey(
+        "referrals.Referral", on_delete=models.CASCADE, related_name="rewards"
+    )
     conversion = models.ForeignKey(
-        Conversion, on_delete=models.CASCADE, null=True, blank=True, related_name="rewards"
+        "referrals.Conversion",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="rewards",
     )
     rule_index = models.PositiveSmallIntegerField(_("rule"))
     trigger = models.CharField(_("trigger"), max_length=16)

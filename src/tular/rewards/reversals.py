@@ -22,13 +22,10 @@ PostgreSQL; SQLite's IMMEDIATE transactions serialise writers already).
 """
 
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from django.db import transaction
-from django.db.models import Sum
 
-from tular.core.errors import Invalid
-from tular.referrals.models import Conversion, ConversionKind, Referral
+from tular.core.money import share_half_even
 from tular.rewards import ledger
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
 
@@ -40,14 +37,6 @@ REVERSIBLE = (
     RewardStatus.paid,
 )
 UNAPPROVED = (RewardStatus.pending, RewardStatus.needs_review)
-
-
-def _share(amount: int, numerator: int, denominator: int) -> int:
-    """amount * numerator / denominator in minor units, rounded half-even once."""
-    with localcontext() as context:
-        context.prec = 60
-        exact = Decimal(amount) * Decimal(numerator) / Decimal(denominator)
-        return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
 
 
 def _locked_rewards(**filters) -> list[Reward]:
@@ -96,39 +85,31 @@ def _reverse(reward: Reward, amount: int, *, program, memo: str, reason: str) ->
 
 
 @transaction.atomic
-def reverse_for_refund(*, sale: Conversion, refund: Conversion) -> list[dict]:
-    """Reverse every monetary reward earned on `sale` in proportion to what has been refunded.
+def reverse_for_refund(
+    *, program, sale_id, sale_amount: int, refunded_total: int, memo: str
+) -> list[dict]:
+    """Reverse every monetary reward earned on the sale `sale_id` in proportion to what has been
+    refunded of it.
 
-    Proportions are cumulative: after this refund, a reward has lost
-    round_half_even(amount * refunded_so_far / sale.amount), where refunded_so_far is this refund
-    plus the sale's earlier refunds (Conversion rows of kind refund whose `sale` is this sale),
-    capped at the sale amount. So the partial reversals of one reward add up exactly, never
-    exceed it, and the refund that completes the sale reverses precisely what is left. Returns
-    the reversals made (`[{"reward_id", "participant_id", "amount", "currency", "status"}]`);
+    `refunded_total` is everything refunded on that sale so far, this refund included, already
+    capped at `sale_amount` by the caller (which also checks the currency). Proportions are
+    cumulative: after this refund a reward has lost round_half_even(amount * refunded_total /
+    sale_amount) in total, so the partial reversals of one reward add up exactly, never exceed
+    it, and the refund that completes the sale reverses precisely what is left. Returns the
+    reversals made (`[{"reward_id", "participant_id", "amount", "currency", "status"}]`);
     rewards with nothing (more) to reverse are left out.
     """
-    if not sale.amount or sale.amount <= 0 or not refund.amount or refund.amount <= 0:
+    if not sale_amount or sale_amount <= 0 or refunded_total <= 0:
         return []
-    if refund.currency and sale.currency and refund.currency != sale.currency:
-        raise Invalid(
-            ["currency"], f"the sale was in {sale.currency}, the refund is in {refund.currency}"
-        )
-    earlier = (
-        Conversion.objects.filter(sale=sale, kind=ConversionKind.refund)
-        .exclude(pk=refund.pk)
-        .aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-    refunded = min(earlier + refund.amount, sale.amount)
-    program = sale.program
+    refunded = min(refunded_total, sale_amount)
     reversals = []
-    for reward in _locked_rewards(conversion=sale):
-        target = _share(reward.amount, refunded, sale.amount)
+    for reward in _locked_rewards(conversion_id=sale_id):
+        target = share_half_even(reward.amount, refunded, sale_amount)
         item = _reverse(
             reward,
             target - reward.reversed_amount,
             program=program,
-            memo=f"refund {refund.pk}",
+            memo=memo,
             reason="refunded",
         )
         if item is not None:
@@ -137,14 +118,13 @@ def reverse_for_refund(*, sale: Conversion, refund: Conversion) -> list[dict]:
 
 
 @transaction.atomic
-def reverse_for_cancel(*, referral: Referral, at: datetime, clawback_days: int) -> list[dict]:
+def reverse_for_cancel(*, program, referral_id, at: datetime, clawback_days: int) -> list[dict]:
     """Reverse in full whatever is left of the referral's monetary rewards created on or after
     `at - clawback_days` (a reward recorded after the cancellation counts as young too).
     The caller marks the referral cancelled; sales after that earn nothing."""
     since = at - timedelta(days=clawback_days)
-    program = referral.program
     reversals = []
-    for reward in _locked_rewards(referral=referral, created_at__gte=since):
+    for reward in _locked_rewards(referral_id=referral_id, created_at__gte=since):
         item = _reverse(
             reward,
             reward.amount - reward.reversed_amount,

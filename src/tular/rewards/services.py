@@ -12,7 +12,6 @@ from django.db.models import Sum
 from tular.core import clock
 from tular.core.errors import Conflict
 from tular.programs.rules import Recipient, Rule
-from tular.referrals.models import Conversion, Referral
 from tular.rewards import ledger
 from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
@@ -56,11 +55,13 @@ def _status_after_hold(*, program, amount: int | None, reason: str | None) -> Re
     return RewardStatus.needs_review
 
 
-def rewards_grant(
-    *, referral: Referral, occurrence: Occurrence, conversion: Conversion | None = None
-) -> list[Reward]:
+def rewards_grant(*, referral, occurrence: Occurrence, conversion=None) -> list[Reward]:
     """Evaluate the program's rules for what happened and store the rewards with their ledger
-    transactions. Must run inside the caller's transaction (the tracked event's)."""
+    transactions. Must run inside the caller's transaction (the tracked event's).
+
+    `referral` is any object with `program`, `workspace`, `workspace_id`, `status`,
+    `participant`, `friend` and `created_at` (a referrals.Referral; rewards does not import the
+    referrals app); `conversion` the sale it was earned on, or None."""
     program = referral.program
     if referral.status == "flagged":
         return []  # a flagged referral earns nothing until a manager clears it
