@@ -1,4 +1,6 @@
-"""/api/v1/track/*"""
+"""/api/v1/track/*: parse, call the use case in `referrals.services`, shape its result."""
+
+from dataclasses import asdict
 
 from ninja import Router, Status
 
@@ -15,70 +17,63 @@ from tular.api.schemas import (
     SignupIn,
     SignupOut,
 )
-from tular.core.errors import Invalid, NotFound
-from tular.referrals import services as referral_services
-from tular.referrals.events import once
-from tular.tracking import redirect
+from tular.referrals import services as use_cases
 
 router = Router(tags=["tracking"])
 
 
+def _answer(result) -> Status:
+    """201 on first receipt, 200 for a repeated event_id (with the first result)."""
+    body = asdict(result)
+    body.pop("first_time")
+    return Status(201 if result.first_time else 200, body)
+
+
 @router.post("/click", response={201: ClickOut, 200: ClickOut}, auth=any_key)
 def track_click(request, payload: ClickIn):
-    target = redirect.lookup(payload.code)
-    if target is None or target.workspace_id != request.workspace.pk:
-        raise NotFound(f"No participant with code {payload.code!r} in this workspace.")
-
-    def record() -> dict:
-        click_id = redirect.record_click(
-            target,
-            source="api",
+    return _answer(
+        use_cases.track_click(
+            workspace=request.workspace,
+            code=payload.code,
+            event_id=payload.event_id,
             landing_url=payload.landing_url,
             referrer=payload.referrer,
             ip=request.META.get("REMOTE_ADDR"),
             user_agent=request.headers.get("User-Agent", ""),
         )
-        return {"click_id": click_id}
-
-    if payload.event_id is None:
-        return Status(201, record())
-    result, first = once(
-        workspace=request.workspace,
-        event_id=payload.event_id,
-        kind="click",
-        run=lambda event: record(),
     )
-    return Status(201 if first else 200, result)
-
-
-def _once(request, payload, kind: str, track) -> Status:
-    data = payload.model_dump()
-    response, first = once(
-        workspace=request.workspace,
-        event_id=payload.event_id,
-        kind=kind,
-        run=lambda event: track(workspace=request.workspace, event=event, data=data),
-    )
-    return Status(201 if first else 200, response)
 
 
 @router.post("/signup", response={201: SignupOut, 200: SignupOut})
 def track_signup(request, payload: SignupIn):
-    if payload.ip is not None and redirect.clean_ip(payload.ip) is None:
-        raise Invalid(["ip"], "not an IP address")
-    return _once(request, payload, "signup", referral_services.track_signup)
+    customer = payload.customer
+    return _answer(
+        use_cases.track_signup(
+            workspace=request.workspace,
+            event_id=payload.event_id,
+            customer_external_id=customer.external_id,
+            email=customer.email,
+            name=customer.name,
+            company=customer.company,
+            click_id=payload.click_id,
+            code=payload.code,
+            ip=payload.ip,
+            user_agent=payload.user_agent or "",
+            occurred_at=payload.occurred_at,
+        )
+    )
 
 
 @router.post("/sale", response={201: SaleOut, 200: SaleOut})
 def track_sale(request, payload: SaleIn):
-    return _once(request, payload, "sale", referral_services.track_sale)
+    return _answer(use_cases.track_sale(workspace=request.workspace, **payload.model_dump()))
 
 
 @router.post("/refund", response={201: RefundOut, 200: RefundOut})
 def track_refund(request, payload: RefundIn):
-    return _once(request, payload, "refund", referral_services.track_refund)
+    return _answer(use_cases.track_refund(workspace=request.workspace, **payload.model_dump()))
 
 
 @router.post("/cancel", response={201: CancelOut, 200: CancelOut})
 def track_cancel(request, payload: CancelIn):
-    return _once(request, payload, "cancel", referral_services.track_cancel)
+    return _answer(use_cases.track_cancel(workspace=request.workspace, **payload.model_dump()))

@@ -29,7 +29,6 @@ from tular.participants.models import Participant
 from tular.participants.services import participant_enrol, referral_url
 from tular.programs.models import Program
 from tular.programs.services import program_create
-from tular.referrals.events import once
 from tular.referrals.services import track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
 from tular.rewards.services import rewards_release_due
@@ -467,18 +466,17 @@ def _make_referrals(*, workspace, programs, clicks, rng: random.Random, now: dat
             click.created_at + timedelta(minutes=rng.randint(2, 90)), now - timedelta(minutes=1)
         )
         customer = {
-            "external_id": customer_id,
             "name": f"{first} {last}",
             "email": f"{_ascii(first)}.{_ascii(last)}{referrals}@example.com",
         }
-        _track(
-            signed_up,
-            workspace,
-            f"demo-signup-{customer_id}",
-            "signup",
-            track_signup,
-            {"click_id": str(click.id), "customer": customer},
-        )
+        with clock.frozen(signed_up):
+            track_signup(
+                workspace=workspace,
+                event_id=f"demo-signup-{customer_id}",
+                click_id=str(click.id),
+                customer_external_id=customer_id,
+                **customer,
+            )
         if rng.random() > 0.65:
             continue
         (low, high), (fewest, most) = PURCHASES[kind]
@@ -487,15 +485,15 @@ def _make_referrals(*, workspace, programs, clicks, rng: random.Random, now: dat
             paid_at += timedelta(days=rng.uniform(0.5, 30) if number else rng.uniform(0, 5))
             if paid_at >= now:
                 break
-            sale = {
-                "customer_external_id": customer_id,
-                "amount": _idr(rng.randrange(low, high + 1, 1000) if high > low else low),
-                "currency": "IDR",
-                "invoice_id": f"INV-{customer_id}-{number}",
-            }
-            _track(
-                paid_at, workspace, f"demo-sale-{customer_id}-{number}", "sale", track_sale, sale
-            )
+            with clock.frozen(paid_at):
+                track_sale(
+                    workspace=workspace,
+                    event_id=f"demo-sale-{customer_id}-{number}",
+                    customer_external_id=customer_id,
+                    amount=_idr(rng.randrange(low, high + 1, 1000) if high > low else low),
+                    currency="IDR",
+                    invoice_id=f"INV-{customer_id}-{number}",
+                )
             sales += 1
     return referrals, sales
 
@@ -512,17 +510,6 @@ def _pay_fortnightly(*, workspace, programs, now: datetime) -> None:
                         payout_create(workspace=workspace, program=program, currency="IDR")
                     )
     rewards_release_due(now=now)
-
-
-def _track(at: datetime, workspace, event_id: str, kind: str, track, data: dict) -> None:
-    """One tracked event, exactly as the API records it, at the moment it happened."""
-    with clock.frozen(at):
-        once(
-            workspace=workspace,
-            event_id=event_id,
-            kind=kind,
-            run=lambda event: track(workspace=workspace, event=event, data=data),
-        )
 
 
 def _existing_demo_programs(workspace) -> list[str]:

@@ -18,15 +18,13 @@ from datetime import UTC, datetime
 
 import stripe
 from django.db import transaction
-from django.db.models import Sum
 
 from tular.core.errors import DomainError
 from tular.core.money import is_currency
 from tular.integrations.models import StripeIntegration
 from tular.programs.rules import MAX_AMOUNT
 from tular.programs.services import program_named_in_body
-from tular.referrals import services as referral_services
-from tular.referrals.events import once
+from tular.referrals import services as use_cases
 from tular.referrals.models import Conversion, ConversionKind
 
 TOLERANCE_SECONDS = 300  # api-v1: a 5-minute tolerance on Stripe-Signature's timestamp
@@ -128,15 +126,9 @@ def _ignored(reason: str) -> Answer:
     return Answer(200, {"ignored": True, "reason": reason})
 
 
-def _track(integration, *, event_id: str, kind: str, track, data: dict) -> Answer:
-    workspace = integration.workspace
-    response, _first = once(
-        workspace=workspace,
-        event_id=event_id,
-        kind=kind,
-        run=lambda tracked: track(workspace=workspace, event=tracked, data=data),
-    )
-    return Answer(200, response)
+def _answer(result) -> Answer:
+    """Stripe gets the use case's result as JSON (200 for first receipt and repeats alike)."""
+    return Answer(200, result.record())
 
 
 # ---------------------------------------------------------------- reading Stripe objects
@@ -215,23 +207,16 @@ def on_invoice_paid(integration, event: dict, event_id: str, invoice: dict) -> A
         ((invoice.get("parent") or {}).get("subscription_details")),
     ]
     transitions = invoice.get("status_transitions") or {}
-    data = {
-        "event_id": event_id,
-        "customer_external_id": _customer(invoice, *subscription_details),
-        "amount": amount,
-        "currency": _currency(invoice.get("currency")),
-        "invoice_id": invoice_id[:200],
-        "occurred_at": _time(transitions.get("paid_at")) or _time(event.get("created")),
-        "code": None,
-        "click_id": None,
-    }
-    return _track(
-        integration,
+    result = use_cases.track_sale(
+        workspace=integration.workspace,
         event_id=event_id,
-        kind="sale",
-        track=referral_services.track_sale,
-        data=data,
+        customer_external_id=_customer(invoice, *subscription_details),
+        amount=amount,
+        currency=_currency(invoice.get("currency")),
+        invoice_id=invoice_id[:200],
+        occurred_at=_time(transitions.get("paid_at")) or _time(event.get("created")),
     )
+    return _answer(result)
 
 
 def on_charge_refunded(integration, event: dict, event_id: str, charge: dict) -> Answer:
@@ -242,50 +227,26 @@ def on_charge_refunded(integration, event: dict, event_id: str, charge: dict) ->
     invoice_id = invoice_id[:200]
     refunded_total = _amount(charge.get("amount_refunded"), "amount_refunded")
     currency = _currency(charge.get("currency"))
-    workspace = integration.workspace
     sale = (
         Conversion.objects.select_related("referral")
-        .filter(workspace=workspace, kind=ConversionKind.sale, invoice_id=invoice_id)
+        .filter(workspace=integration.workspace, kind=ConversionKind.sale, invoice_id=invoice_id)
         .first()
     )
     # The customer of the sale: the invoice may have named it by metadata.tular_customer, which
     # Stripe does not copy onto the charge.
     customer = sale.referral.customer_external_id if sale is not None else None
-
-    def refund(*, workspace, event, data):
-        # Inside the event's transaction, with the sale locked: two refund events of the same
-        # invoice cannot both count the same earlier refunds.
-        locked = (
-            Conversion.objects.select_for_update()
-            .filter(workspace=workspace, kind=ConversionKind.sale, invoice_id=invoice_id)
-            .first()
-        )
-        already = 0
-        if locked is not None:
-            already = (
-                Conversion.objects.filter(
-                    workspace=workspace, kind=ConversionKind.refund, invoice_id=invoice_id
-                ).aggregate(total=Sum("amount"))["total"]
-                or 0
-            )
-        amount = refunded_total - already
-        if amount <= 0:
-            raise Ignored(
-                f"Tular already recorded {already} refunded of invoice {invoice_id}; "
-                f"Stripe reports {refunded_total}"
-            )
-        return referral_services.track_refund(
-            workspace=workspace, event=event, data={**data, "amount": amount}
-        )
-
-    data = {
-        "event_id": event_id,
-        "customer_external_id": customer or _customer(charge),
-        "invoice_id": invoice_id,
-        "currency": currency,
-        "occurred_at": _time(event.get("created")),
-    }
-    return _track(integration, event_id=event_id, kind="refund", track=refund, data=data)
+    # Stripe reports the charge's refunded total; the use case records what is new of it, with
+    # the sale locked, so two refund events of one invoice never count the same refund twice.
+    result = use_cases.track_refund(
+        workspace=integration.workspace,
+        event_id=event_id,
+        customer_external_id=customer or _customer(charge),
+        invoice_id=invoice_id,
+        currency=currency,
+        refunded_total=refunded_total,
+        occurred_at=_time(event.get("created")),
+    )
+    return _answer(result)
 
 
 def on_subscription_deleted(integration, event: dict, event_id: str, subscription: dict) -> Answer:
@@ -295,18 +256,13 @@ def on_subscription_deleted(integration, event: dict, event_id: str, subscriptio
         or _time(subscription.get("canceled_at"))
         or _time(event.get("created"))
     )
-    data = {
-        "event_id": event_id,
-        "customer_external_id": _customer(subscription),
-        "occurred_at": ended,
-    }
-    return _track(
-        integration,
+    result = use_cases.track_cancel(
+        workspace=integration.workspace,
         event_id=event_id,
-        kind="cancel",
-        track=referral_services.track_cancel,
-        data=data,
+        customer_external_id=_customer(subscription),
+        occurred_at=ended,
     )
+    return _answer(result)
 
 
 HANDLERS = {

@@ -5,6 +5,7 @@ from django.utils.translation import ngettext
 from tular.core.errors import Conflict
 from tular.referrals.models import Conversion, Referral
 from tular.referrals.services import referral_clear
+from tular.workspaces.audit import Actor
 
 
 @admin.register(Referral)
@@ -30,7 +31,7 @@ class ReferralAdmin(admin.ModelAdmin):
         cleared = 0
         for referral in queryset:
             try:
-                referral_clear(referral=referral)
+                referral_clear(referral=referral, actor=Actor.for_user(request.user))
                 cleared += 1
             except Conflict as exc:
                 self.message_user(request, f"{referral}: {exc.detail}", messages.WARNING)

@@ -1,27 +1,39 @@
-"""Tracking what referred customers do: sign-up, sale, refund, cancellation (api-v1, Tracking).
+"""The tracking use cases: what referred customers do (api-v1, Tracking), and a manager's review.
 
-Each function runs inside `events.once`, so it happens exactly once per event_id, with its
-rewards and ledger entries in the same transaction.
+Each use case is one keyword-only function that owns its exactly-once wrapper (`events.once`, one
+row per event_id) and its transaction: the click, referral or conversion, its rewards and their
+ledger entries commit together or not at all, and a repeated event_id answers the first result.
+The API, Stripe and the demo call these functions; they return the frozen results of
+`referrals.results`, never JSON.
 """
 
-import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Sum
 
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid, NotFound
-from tular.participants.codes import normalise_code
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
 from tular.programs.rules import Trigger
+from tular.referrals.events import once
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
+from tular.referrals.results import (
+    ClickResult,
+    GrantedReward,
+    Reversal,
+    ReversalResult,
+    SaleResult,
+    SignupResult,
+)
 from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
 from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund
 from tular.rewards.services import rewards_grant
-from tular.tracking.models import Click
+from tular.tracking import redirect
+from tular.tracking.attribution import participant_for
+from tular.workspaces.audit import Actor, audit_record
 
 # Clocks disagree: an event may be stamped a little ahead of ours.
 FUTURE_SKEW = timedelta(minutes=5)
@@ -70,56 +82,6 @@ def sale_occurrence(*, referral: Referral, at, amount: int, currency: str, first
     )
 
 
-def reward_items(rewards: list[Reward]) -> list[dict]:
-    items = []
-    for reward in rewards:
-        item = {
-            "id": str(reward.id),
-            "participant_id": str(reward.participant_id),
-            "recipient": reward.recipient,
-            "kind": reward.kind,
-            "amount": reward.amount,
-            "currency": reward.currency or None,
-            "status": reward.status,
-        }
-        if reward.perk:
-            item["perk"] = reward.perk
-        items.append(item)
-    return items
-
-
-# ---------------------------------------------------------------- attribution
-
-
-def participant_for(*, workspace, click_id: str | None, code: str | None, at):
-    """The referrer by click (inside its program's attribution window) or else by code."""
-    if click_id:
-        try:
-            click_uuid = uuid.UUID(click_id)
-        except ValueError:
-            click_uuid = None
-        click = (
-            Click.objects.select_related("participant__program")
-            .filter(pk=click_uuid, workspace=workspace)
-            .first()
-            if click_uuid
-            else None
-        )
-        if click is not None:
-            window = timedelta(days=click.participant.program.window_days)
-            if click.created_at <= at and at - click.created_at <= window:
-                return click.participant, click
-    if code:
-        participant = (
-            Participant.objects.select_related("program")
-            .filter(workspace=workspace, code=normalise_code(code))
-            .first()
-        )
-        if participant is not None:
-            return participant, None
-    return None, None
-
-
 def is_self_referral(*, participant: Participant, email_normalised: str, external_id) -> bool:
     return bool(
         (email_normalised and email_normalised == participant.email_normalised)
@@ -137,144 +99,222 @@ def status_fields(*, flagged: bool) -> dict:
     return {"status": ReferralStatus.active, "flag_reason": ""}
 
 
+# ---------------------------------------------------------------- click
+
+
+def track_click(
+    *,
+    workspace,
+    code: str,
+    event_id: str | None = None,
+    landing_url: str = "",
+    referrer: str = "",
+    ip: str | None = None,
+    user_agent: str = "",
+) -> ClickResult:
+    """A click recorded by a page (track/click) rather than by the redirect. Without an
+    event_id every call is a new click; with one, a repeat answers the first click."""
+    target = redirect.lookup(code)
+    if target is None or target.workspace_id != workspace.pk:
+        raise NotFound(f"No participant with code {code!r} in this workspace.")
+
+    def record(event=None) -> ClickResult:
+        click_id = redirect.record_click(
+            target,
+            source="api",
+            landing_url=landing_url,
+            referrer=referrer,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        return ClickResult(click_id=click_id)
+
+    if event_id is None:
+        return record()
+    return once(
+        workspace=workspace, event_id=event_id, kind="click", result=ClickResult, run=record
+    )
+
+
 # ---------------------------------------------------------------- sign-up
 
 
-def track_signup(*, workspace, event, data: dict) -> dict:
-    customer = data["customer"]
-    at = check_occurred_at(data.get("occurred_at"))
-    email_normalised = normalise_email(customer["email"])
-    existing = Referral.objects.filter(
-        workspace=workspace, customer_external_id=customer["external_id"]
-    ).first()
-    if existing is not None:  # the customer was referred before: one referral per customer
-        return _signup_response(existing, [])
-    participant, click = participant_for(
-        workspace=workspace, click_id=data.get("click_id"), code=data.get("code"), at=at
-    )
-    if participant is None:
-        return {"attributed": False}
-    program = participant.program
-    flagged = is_self_referral(
-        participant=participant,
-        email_normalised=email_normalised,
-        external_id=customer["external_id"],
-    )
-    friend = None
-    if not flagged:
-        # The friend joins the program too: their own link, their friend reward (R3, R23).
-        friend, _ = participant_enrol(
-            program=program,
-            email=customer["email"],
-            external_id=customer["external_id"],
-            name=customer.get("name") or "",
+def track_signup(
+    *,
+    workspace,
+    event_id: str,
+    customer_external_id: str,
+    email: str,
+    name: str = "",
+    company: str = "",
+    click_id: str | None = None,
+    code: str | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+    occurred_at: datetime | None = None,
+) -> SignupResult:
+    """A referred customer signed up: a referral to the participant of the click (inside its
+    window) or of the code, the friend enrolled, the sign-up rules' rewards granted."""
+    if ip is not None and redirect.clean_ip(ip) is None:
+        raise Invalid(["ip"], "not an IP address")
+
+    def run(event) -> SignupResult:
+        at = check_occurred_at(occurred_at)
+        existing = Referral.objects.filter(
+            workspace=workspace, customer_external_id=customer_external_id
+        ).first()
+        if existing is not None:  # the customer was referred before: one referral per customer
+            return _signup_result(existing, [])
+        participant, click = participant_for(
+            workspace=workspace, click_id=click_id, code=code, at=at
         )
-    referral = Referral.objects.create(
-        workspace=workspace,
-        program=program,
-        participant=participant,
-        friend=friend,
-        customer_external_id=customer["external_id"],
-        email=customer["email"],
-        email_normalised=email_normalised,
-        name=customer.get("name") or "",
-        company=customer.get("company") or "",
-        **status_fields(flagged=flagged),
-        click=click,
-        ip=data.get("ip"),
-        user_agent=(data.get("user_agent") or "")[:500],
-        created_at=at,
-    )
-    rewards = rewards_grant(
-        referral=referral,
-        occurrence=signup_occurrence(program=program, at=at),
-    )
-    return _signup_response(referral, rewards)
+        if participant is None:
+            return SignupResult(attributed=False)
+        return _signup_result(*_refer(participant=participant, click=click, at=at))
+
+    def _refer(*, participant, click, at):
+        program = participant.program
+        email_normalised = normalise_email(email)
+        flagged = is_self_referral(
+            participant=participant,
+            email_normalised=email_normalised,
+            external_id=customer_external_id,
+        )
+        friend = None
+        if not flagged:
+            # The friend joins the program too: their own link, their friend reward (R3, R23).
+            friend, _ = participant_enrol(
+                program=program, email=email, external_id=customer_external_id, name=name
+            )
+        referral = Referral.objects.create(
+            workspace=workspace,
+            program=program,
+            participant=participant,
+            friend=friend,
+            customer_external_id=customer_external_id,
+            email=email,
+            email_normalised=email_normalised,
+            name=name,
+            company=company,
+            **status_fields(flagged=flagged),
+            click=click,
+            ip=ip,
+            user_agent=user_agent[:500],
+            created_at=at,
+        )
+        rewards = rewards_grant(
+            referral=referral, occurrence=signup_occurrence(program=program, at=at)
+        )
+        return referral, rewards
+
+    return once(workspace=workspace, event_id=event_id, kind="signup", result=SignupResult, run=run)
 
 
-def _signup_response(referral: Referral, rewards: list[Reward]) -> dict:
-    return {
-        "attributed": True,
-        "referral_id": str(referral.id),
-        "participant_id": str(referral.participant_id),
-        "status": referral.status,
-        "rewards": reward_items(rewards),
-    }
+def _signup_result(referral: Referral, rewards: list[Reward]) -> SignupResult:
+    return SignupResult(
+        attributed=True,
+        referral_id=referral.id,
+        participant_id=referral.participant_id,
+        status=referral.status,
+        rewards=tuple(GrantedReward.of(reward) for reward in rewards),
+    )
 
 
 # ---------------------------------------------------------------- sale
 
 
-def track_sale(*, workspace, event, data: dict) -> dict:
-    at = check_occurred_at(data.get("occurred_at"))
-    external_id = data["customer_external_id"]
-    referral = (
-        Referral.objects.select_related("program", "participant", "workspace")
-        .filter(workspace=workspace, customer_external_id=external_id)
-        .first()
-    )
-    if referral is None and (data.get("code") or data.get("click_id")):
-        referral = _referral_at_checkout(workspace=workspace, data=data, at=at)
-    if referral is None:
-        return {"attributed": False, "conversion_id": None, "rewards": []}
-    invoice_id = data.get("invoice_id")
-    if (
-        invoice_id
-        and Conversion.objects.filter(
-            workspace=workspace, invoice_id=invoice_id, kind=ConversionKind.sale
-        ).exists()
-    ):
-        raise Conflict(f"invoice {invoice_id!r} was already recorded as a sale")
-    conversion = Conversion.objects.create(
-        workspace=workspace,
-        program=referral.program,
-        referral=referral,
-        kind=ConversionKind.sale,
-        invoice_id=invoice_id,
-        amount=data["amount"],
-        currency=data["currency"],
-        event=event,
-        occurred_at=at,
-    )
-    first_sale_at = referral.first_sale_at
-    if first_sale_at is None or at < first_sale_at:
-        Referral.objects.filter(pk=referral.pk).update(first_sale_at=at)
-    rewards = []
-    if referral.cancelled_at is None or at < referral.cancelled_at:
-        rewards = rewards_grant(
-            referral=referral,
-            conversion=conversion,
-            occurrence=sale_occurrence(
-                referral=referral,
-                at=at,
-                amount=data["amount"],
-                currency=data["currency"],
-                first_sale_at=first_sale_at if first_sale_at and first_sale_at < at else None,
-            ),
+def track_sale(
+    *,
+    workspace,
+    event_id: str,
+    customer_external_id: str,
+    amount: int,
+    currency: str,
+    invoice_id: str | None = None,
+    code: str | None = None,
+    click_id: str | None = None,
+    occurred_at: datetime | None = None,
+) -> SaleResult:
+    """A referred customer paid: a sale conversion, and the sale rules' rewards (unless the
+    customer cancelled before it). A code typed at checkout or a click id refers a customer
+    not yet known (R8). One sale per invoice_id (409)."""
+
+    def run(event) -> SaleResult:
+        at = check_occurred_at(occurred_at)
+        referral = (
+            Referral.objects.select_related("program", "participant", "workspace")
+            .filter(workspace=workspace, customer_external_id=customer_external_id)
+            .first()
         )
-    return {
-        "attributed": True,
-        "conversion_id": str(conversion.id),
-        "referral_id": str(referral.id),
-        "rewards": reward_items(rewards),
-    }
+        if referral is None and (code or click_id):
+            referral = _referral_at_checkout(
+                workspace=workspace,
+                customer_external_id=customer_external_id,
+                code=code,
+                click_id=click_id,
+                at=at,
+            )
+        if referral is None:
+            return SaleResult(attributed=False)
+        if (
+            invoice_id
+            and Conversion.objects.filter(
+                workspace=workspace, invoice_id=invoice_id, kind=ConversionKind.sale
+            ).exists()
+        ):
+            raise Conflict(f"invoice {invoice_id!r} was already recorded as a sale")
+        conversion = Conversion.objects.create(
+            workspace=workspace,
+            program=referral.program,
+            referral=referral,
+            kind=ConversionKind.sale,
+            invoice_id=invoice_id,
+            amount=amount,
+            currency=currency,
+            event=event,
+            occurred_at=at,
+        )
+        first_sale_at = referral.first_sale_at
+        if first_sale_at is None or at < first_sale_at:
+            Referral.objects.filter(pk=referral.pk).update(first_sale_at=at)
+        rewards = []
+        if referral.cancelled_at is None or at < referral.cancelled_at:
+            rewards = rewards_grant(
+                referral=referral,
+                conversion=conversion,
+                occurrence=sale_occurrence(
+                    referral=referral,
+                    at=at,
+                    amount=amount,
+                    currency=currency,
+                    first_sale_at=first_sale_at if first_sale_at and first_sale_at < at else None,
+                ),
+            )
+        return SaleResult(
+            attributed=True,
+            conversion_id=conversion.id,
+            referral_id=referral.id,
+            rewards=tuple(GrantedReward.of(reward) for reward in rewards),
+        )
+
+    return once(workspace=workspace, event_id=event_id, kind="sale", result=SaleResult, run=run)
 
 
-def _referral_at_checkout(*, workspace, data: dict, at) -> Referral | None:
+def _referral_at_checkout(
+    *, workspace, customer_external_id: str, code, click_id, at
+) -> Referral | None:
     """A code typed at checkout (R8) or a click id, for a customer not yet referred."""
-    participant, click = participant_for(
-        workspace=workspace, click_id=data.get("click_id"), code=data.get("code"), at=at
-    )
+    participant, click = participant_for(workspace=workspace, click_id=click_id, code=code, at=at)
     if participant is None:
         return None
     flagged = is_self_referral(
-        participant=participant, email_normalised="", external_id=data["customer_external_id"]
+        participant=participant, email_normalised="", external_id=customer_external_id
     )
     referral = Referral.objects.create(
         workspace=workspace,
         program=participant.program,
         participant=participant,
-        customer_external_id=data["customer_external_id"],
+        customer_external_id=customer_external_id,
         **status_fields(flagged=flagged),
         click=click,
         created_at=at,
@@ -298,80 +338,127 @@ def _referral_of_customer(*, workspace, external_id: str) -> Referral:
     return referral
 
 
-def track_refund(*, workspace, event, data: dict) -> dict:
-    at = check_occurred_at(data.get("occurred_at"))
-    referral = _referral_of_customer(workspace=workspace, external_id=data["customer_external_id"])
-    sale = (
-        Conversion.objects.select_for_update()
-        .filter(
-            workspace=workspace,
-            referral=referral,
-            kind=ConversionKind.sale,
-            invoice_id=data["invoice_id"],
+def track_refund(
+    *,
+    workspace,
+    event_id: str,
+    customer_external_id: str,
+    invoice_id: str,
+    currency: str,
+    amount: int | None = None,
+    refunded_total: int | None = None,
+    occurred_at: datetime | None = None,
+) -> ReversalResult:
+    """Part or all of a sale was refunded: the rewards earned on it are reversed in proportion.
+
+    Give either `amount` (this refund) or `refunded_total` (everything refunded on the invoice
+    so far, as a payment provider reports it; this refund is what Tular has not recorded yet).
+    """
+    if (amount is None) == (refunded_total is None):
+        raise ValueError("give exactly one of amount and refunded_total")
+
+    def run(event) -> ReversalResult:
+        at = check_occurred_at(occurred_at)
+        referral = _referral_of_customer(workspace=workspace, external_id=customer_external_id)
+        sale = (  # locked: two refunds of one invoice never count the same earlier refunds
+            Conversion.objects.select_for_update()
+            .filter(
+                workspace=workspace,
+                referral=referral,
+                kind=ConversionKind.sale,
+                invoice_id=invoice_id,
+            )
+            .first()
         )
-        .first()
-    )
-    if sale is None:
-        raise NotFound(f"no sale with invoice {data['invoice_id']!r} for this customer")
-    if data["currency"] != sale.currency:
-        raise Invalid(["currency"], f"the sale was in {sale.currency}")
-    refunded = sum(sale.refunds.values_list("amount", flat=True))
-    left = sale.amount - refunded
-    if data["amount"] > left:
-        raise Invalid(["amount"], f"only {left} of this invoice is left to refund")
-    refund = Conversion.objects.create(
-        workspace=workspace,
-        program=sale.program,
-        referral=referral,
-        kind=ConversionKind.refund,
-        invoice_id=sale.invoice_id,
-        amount=data["amount"],
-        currency=sale.currency,
-        sale=sale,
-        event=event,
-        occurred_at=at,
-    )
-    return {
-        "conversion_id": str(refund.id),
-        "reversals": reverse_for_refund(
+        if sale is None:
+            raise NotFound(f"no sale with invoice {invoice_id!r} for this customer")
+        if currency != sale.currency:
+            raise Invalid(["currency"], f"the sale was in {sale.currency}")
+        refunded = sale.refunds.aggregate(total=Sum("amount"))["total"] or 0
+        this_refund = amount if amount is not None else refunded_total - refunded
+        if refunded_total is not None and this_refund <= 0:
+            raise Invalid(
+                ["amount"],
+                f"{refunded} of invoice {invoice_id} was already recorded as refunded; "
+                f"the refunded total given is {refunded_total}",
+            )
+        left = sale.amount - refunded
+        if this_refund > left:
+            raise Invalid(["amount"], f"only {left} of this invoice is left to refund")
+        refund = Conversion.objects.create(
+            workspace=workspace,
+            program=sale.program,
+            referral=referral,
+            kind=ConversionKind.refund,
+            invoice_id=sale.invoice_id,
+            amount=this_refund,
+            currency=sale.currency,
+            sale=sale,
+            event=event,
+            occurred_at=at,
+        )
+        reversals = reverse_for_refund(
             program=sale.program,
             sale_id=sale.pk,
             sale_amount=sale.amount,
-            refunded_total=min(refunded + refund.amount, sale.amount),
+            refunded_total=min(refunded + this_refund, sale.amount),
             memo=f"refund {refund.pk}",
-        ),
-    }
+        )
+        return _reversal_result(refund, reversals)
 
-
-def track_cancel(*, workspace, event, data: dict) -> dict:
-    at = check_occurred_at(data.get("occurred_at"))
-    referral = _referral_of_customer(workspace=workspace, external_id=data["customer_external_id"])
-    cancel = Conversion.objects.create(
-        workspace=workspace,
-        program=referral.program,
-        referral=referral,
-        kind=ConversionKind.cancel,
-        event=event,
-        occurred_at=at,
+    return once(
+        workspace=workspace, event_id=event_id, kind="refund", result=ReversalResult, run=run
     )
-    if referral.cancelled_at is None:
-        Referral.objects.filter(pk=referral.pk).update(cancelled_at=at)
-    return {
-        "conversion_id": str(cancel.id),
-        "reversals": reverse_for_cancel(
+
+
+def track_cancel(
+    *,
+    workspace,
+    event_id: str,
+    customer_external_id: str,
+    occurred_at: datetime | None = None,
+) -> ReversalResult:
+    """The referred customer cancelled: recurring rewards stop, and their rewards younger than
+    the program's clawback_days are reversed in full."""
+
+    def run(event) -> ReversalResult:
+        at = check_occurred_at(occurred_at)
+        referral = _referral_of_customer(workspace=workspace, external_id=customer_external_id)
+        cancel = Conversion.objects.create(
+            workspace=workspace,
+            program=referral.program,
+            referral=referral,
+            kind=ConversionKind.cancel,
+            event=event,
+            occurred_at=at,
+        )
+        if referral.cancelled_at is None:
+            Referral.objects.filter(pk=referral.pk).update(cancelled_at=at)
+        reversals = reverse_for_cancel(
             program=referral.program,
             referral_id=referral.pk,
             at=at,
             clawback_days=referral.program.clawback_days,
-        ),
-    }
+        )
+        return _reversal_result(cancel, reversals)
+
+    return once(
+        workspace=workspace, event_id=event_id, kind="cancel", result=ReversalResult, run=run
+    )
+
+
+def _reversal_result(conversion: Conversion, reversals: list[dict]) -> ReversalResult:
+    return ReversalResult(
+        conversion_id=conversion.id,
+        reversals=tuple(Reversal(**reversal) for reversal in reversals),
+    )
 
 
 # ---------------------------------------------------------------- review
 
 
 @transaction.atomic
-def referral_clear(*, referral: Referral) -> list[Reward]:
+def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Reward]:
     """A manager clears a flagged referral: it becomes active, the friend is enrolled, and the
     rewards it would have earned so far are granted now (sign-up, then each sale in order)."""
     referral = (
@@ -389,6 +476,7 @@ def referral_clear(*, referral: Referral) -> list[Reward]:
             external_id=referral.customer_external_id,
             name=referral.name,
         )
+    before = {"status": referral.status, "flag_reason": referral.flag_reason}
     referral.status = ReferralStatus.active
     referral.flag_reason = ""
     referral.save(update_fields=["status", "flag_reason", "friend"])
@@ -412,4 +500,18 @@ def referral_clear(*, referral: Referral) -> list[Reward]:
             ),
         )
         first_sale_at = first_sale_at or sale.occurred_at
+    audit_record(
+        workspace=referral.workspace,
+        actor=actor,
+        action="referral.clear",
+        target=referral,
+        before=before,
+        after={
+            "status": referral.status,
+            "rewards": [
+                {"id": reward.pk, "amount": reward.amount, "currency": reward.currency}
+                for reward in granted
+            ],
+        },
+    )
     return granted
