@@ -1,5 +1,6 @@
 """Story: an integrator reads the API's description and generates a client from it."""
 
+import json
 import re
 
 import pytest
@@ -65,3 +66,19 @@ def test_the_docs_assets_are_served_locally(anonymous_api):
     for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
         response = anonymous_api.client.get(asset)
         assert response.status_code == 200, asset
+
+
+def _no_repeated_keys(pairs: list[tuple]) -> dict:
+    seen = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ValueError(f"the key {key!r} appears twice in one object")
+        seen.add(key)
+    return dict(pairs)
+
+
+def test_the_served_document_has_no_repeated_keys(anonymous_api):
+    # A repeated key is valid to json.loads (the last one wins) but not to Swagger UI, which
+    # then refuses to render /api/v1/docs: read the served text as a strict parser would.
+    text = anonymous_api.get("/api/v1/openapi.json").content.decode()
+    json.loads(text, object_pairs_hook=_no_repeated_keys)
