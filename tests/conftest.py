@@ -1,8 +1,12 @@
 """Shared personas: an owner workspace with its keys, and an outsider workspace."""
 
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, Api
+from tular.core import clock
 from tular.tracking import redirect
 from tular.workspaces.services import api_key_create, workspace_get_or_create
 
@@ -15,6 +19,51 @@ def _fresh_redirect_cache(settings):
     # Code lookups are cached per process; tests change data between requests.
     settings.TULAR_REDIRECT_CACHE_SECONDS = 0
     redirect._cache.clear()
+
+
+class FrozenClock:
+    """The one test clock: `tular.core.clock` stands at `now` and moves only when told."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+        clock.freeze(start)
+
+    def set(self, moment: datetime) -> datetime:
+        self.now = moment
+        clock.freeze(moment)
+        return moment
+
+    def advance(self, **delta) -> datetime:
+        return self.set(self.now + timedelta(**delta))
+
+    @contextmanager
+    def at(self, moment: datetime):
+        """The clock reads `moment` inside the block, and what it read before afterwards."""
+        before = self.now
+        self.set(moment)
+        try:
+            yield moment
+        finally:
+            self.set(before)
+
+
+@pytest.fixture
+def clock_start() -> datetime:
+    """Where `frozen_clock` starts; a test module or directory overrides it."""
+    return datetime(2026, 5, 17, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_clock(clock_start):
+    yield FrozenClock(clock_start)
+    clock.freeze(None)
+
+
+@pytest.fixture(autouse=True)
+def _clock_runs_after_each_test():
+    # Whatever a test did with the clock, the next one starts with real time.
+    yield
+    clock.freeze(None)
 
 
 @pytest.fixture

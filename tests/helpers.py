@@ -1,7 +1,10 @@
 """Shared test helpers: the API as an integrator calls it, and the problem+json check."""
 
 import json
+import threading
 
+import pytest
+from django.db import connection, connections
 from django.test import Client
 
 PROGRAM_BODY = {
@@ -83,3 +86,35 @@ def assert_problem(response, status: int) -> dict:
     if status == 422:
         assert body["errors"] and all({"loc", "msg"} <= e.keys() for e in body["errors"])
     return body
+
+
+def in_parallel(count: int, work) -> tuple[list, list]:
+    """Run `work()` in `count` threads released together, each on its own database
+    connection (closed afterwards). Returns (results, errors), one slot per thread."""
+    barrier = threading.Barrier(count)
+    results, errors = [None] * count, [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = work()
+        except Exception as exc:
+            errors[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results, errors
+
+
+# Tests that race real connections (SQLite serialises writers, so the race cannot happen there).
+needs_parallel_connections = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="needs real parallel connections (PostgreSQL)"
+    ),
+]

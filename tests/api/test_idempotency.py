@@ -21,10 +21,8 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def frozen():
-    clock.freeze(NOW)
-    yield
-    clock.freeze(None)
+def clock_start():
+    return NOW
 
 
 def fingerprint(path, body) -> str:
@@ -101,7 +99,7 @@ def test_a_key_still_running_is_a_409_with_retry_after(api, workspace, program):
     assert Participant.objects.count() == 0
 
 
-def test_a_stale_running_key_is_taken_over_by_the_retry(api, workspace, program, frozen):
+def test_a_stale_running_key_is_taken_over_by_the_retry(api, workspace, program, frozen_clock):
     # given a request that claimed the key and then died, longer ago than STALE_AFTER
     long_ago = NOW - idempotency.STALE_AFTER - timedelta(seconds=1)
     IdempotencyRecord.objects.create(
@@ -165,11 +163,11 @@ def test_a_conflict_is_not_replayed_as_a_200(api, program):
     assert_problem(api.post("/api/v1/programs", PROGRAM_BODY, headers=KEY), 409)
 
 
-def test_records_older_than_24_hours_are_ignored(api, program, frozen):
+def test_records_older_than_24_hours_are_ignored(api, program, frozen_clock):
     body = {"program": "pelanggan", "email": "tanpa.id@example.com"}  # each POST enrols anew
     first = api.post("/api/v1/participants", body, headers=KEY)
     # when the same key comes back a day and a bit later
-    clock.freeze(NOW + idempotency.KEEP_FOR + timedelta(minutes=1))
+    frozen_clock.set(NOW + idempotency.KEEP_FOR + timedelta(minutes=1))
     later = api.post("/api/v1/participants", body, headers=KEY)
     # then it is a new request, not a replay
     assert later.status_code == 201
@@ -177,16 +175,16 @@ def test_records_older_than_24_hours_are_ignored(api, program, frozen):
     assert Participant.objects.count() == 2
 
 
-def test_records_are_kept_for_24_hours(api, program, frozen):
+def test_records_are_kept_for_24_hours(api, program, frozen_clock):
     body = {"program": "pelanggan", "email": "tanpa.id@example.com"}
     first = api.post("/api/v1/participants", body, headers=KEY)
-    clock.freeze(NOW + idempotency.KEEP_FOR - timedelta(minutes=1))
+    frozen_clock.set(NOW + idempotency.KEEP_FOR - timedelta(minutes=1))
     again = api.post("/api/v1/participants", body, headers=KEY)
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
 
 
-def test_prune_expired_deletes_only_records_past_24_hours(api, workspace, frozen):
+def test_prune_expired_deletes_only_records_past_24_hours(api, workspace, frozen_clock):
     for key, age in (("old", timedelta(hours=25)), ("fresh", timedelta(hours=23))):
         IdempotencyRecord.objects.create(
             workspace=workspace,

@@ -1,19 +1,6 @@
 """Personas for tracking: Andi refers, Budi is his friend who signs up and buys."""
 
-from datetime import UTC, datetime
-
 import pytest
-
-from tular.core import clock
-
-NOW = datetime(2026, 5, 17, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def frozen_clock():
-    clock.freeze(NOW)
-    yield NOW
-    clock.freeze(None)
 
 
 def signup_body(

@@ -44,8 +44,7 @@ def test_recurring_commission_earns_within_duration_months_only(api, participant
     api.post("/api/v1/track/sale", sale_body(event_id="s1", invoice_id="i1"))
     eleven_months = (first + timedelta(days=330)).isoformat()
     thirteen_months = (first + timedelta(days=400)).isoformat()
-    clock.freeze(first + timedelta(days=401))
-    try:
+    with clock.frozen(first + timedelta(days=401)):
         inside = api.post(
             "/api/v1/track/sale",
             sale_body(event_id="s2", invoice_id="i2", occurred_at=eleven_months),
@@ -54,8 +53,6 @@ def test_recurring_commission_earns_within_duration_months_only(api, participant
             "/api/v1/track/sale",
             sale_body(event_id="s3", invoice_id="i3", occurred_at=thirteen_months),
         )
-    finally:
-        clock.freeze(None)
     assert len(referrer_rewards(inside)) == 1
     assert referrer_rewards(outside) == []
     assert Conversion.objects.filter(kind="sale").count() == 3  # the sale is recorded anyway

@@ -45,13 +45,10 @@ def test_signup_by_click_id_inside_the_window(api, participant):
 
 def test_click_outside_the_attribution_window_does_not_attribute(api, participant):
     click = api.post("/api/v1/track/click", {"code": participant["code"]}).json()
-    clock.freeze(clock.now() + timedelta(days=31))  # the program's window is 30 days
-    try:
+    with clock.frozen(clock.now() + timedelta(days=31)):  # the program's window is 30 days
         body = signup_body(participant, click_id=click["click_id"])
         del body["code"]
         response = api.post("/api/v1/track/signup", body)
-    finally:
-        clock.freeze(None)
     assert response.status_code == 201
     assert response.json() == {
         "attributed": False,
