@@ -82,3 +82,51 @@ def test_the_served_document_has_no_repeated_keys(anonymous_api):
     # then refuses to render /api/v1/docs: read the served text as a strict parser would.
     text = anonymous_api.get("/api/v1/openapi.json").content.decode()
     json.loads(text, object_pairs_hook=_no_repeated_keys)
+
+
+def _operations(spec):
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            yield path, method, operation
+
+
+def test_every_operation_documents_its_errors_as_problems(spec):
+    assert spec["components"]["schemas"]["Problem"]["required"] == [
+        "type",
+        "title",
+        "status",
+        "detail",
+    ]
+    for path, method, operation in _operations(spec):
+        responses = operation["responses"]
+        expected = {"401", "404", "429"} | ({"400", "413", "422"} if method == "post" else set())
+        assert expected <= responses.keys(), (method, path, sorted(responses))
+        for status in expected:
+            content = responses[status]["content"]
+            assert content == {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            }, (method, path, status)
+        assert "WWW-Authenticate" in responses["401"]["headers"]
+        assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_only_endpoints_for_secret_keys_document_a_403(spec):
+    assert "403" not in spec["paths"]["/api/v1/track/click"]["post"]["responses"]
+    assert "403" in spec["paths"]["/api/v1/track/sale"]["post"]["responses"]
+    assert "403" in spec["paths"]["/api/v1/programs"]["post"]["responses"]
+
+
+def test_posts_other_than_tracking_document_idempotency_key_and_its_replay(spec):
+    for path, method, operation in _operations(spec):
+        names = [p["name"] for p in operation.get("parameters", [])]
+        if method != "post" or "/track/" in path:
+            assert "Idempotency-Key" not in names, (method, path)
+            continue
+        assert "Idempotency-Key" in names, (method, path)
+        # the replay answers 200 with the first response, even where the first was a 201
+        assert "200" in operation["responses"], (method, path)
+
+
+def test_every_status_is_one_key(spec):
+    for path, method, operation in _operations(spec):
+        assert all(isinstance(status, str) for status in operation["responses"]), (method, path)
