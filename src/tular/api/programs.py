@@ -1,13 +1,21 @@
 """/api/v1/programs"""
 
-from ninja import Router, Status
+from uuid import UUID
 
-from tular.api.schemas import ProgramIn, ProgramOut
+from ninja import Field, Query, Router, Status
+
+from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
+from tular.api.schemas import ProgramIn, ProgramOut, ProgramPatch
 from tular.core.errors import NotFound
 from tular.programs.models import Program
-from tular.programs.services import program_create, program_get
+from tular.programs.services import program_create, program_get, program_update, programs_filter
+from tular.workspaces.audit import Actor
 
 router = Router(tags=["programs"])
+
+
+class ProgramQuery(PageQuery):
+    after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
 
 
 def _program_out(program: Program) -> dict:
@@ -29,25 +37,49 @@ def _program_out(program: Program) -> dict:
     }
 
 
+def _program(request, slug: str) -> Program:
+    program = program_get(workspace=request.workspace, slug=slug)
+    if program is None:
+        raise NotFound(f"No program with slug {slug!r} in this workspace.")
+    return program
+
+
 @router.post("", response={201: ProgramOut})
 def create_program(request, payload: ProgramIn):
-    program = program_create(workspace=request.workspace, config=payload)
+    program = program_create(
+        workspace=request.workspace, config=payload, actor=Actor.for_api_key(request.api_key)
+    )
     return Status(201, _program_out(program))
 
 
-@router.get("", response={200: dict})
-def list_programs(request):
-    programs = Program.objects.filter(workspace=request.workspace).order_by("created_at")
-    return {
-        "items": [
-            ProgramOut.model_validate(_program_out(p)).model_dump(mode="json") for p in programs
-        ]
-    }
+@router.get("", response={200: page_of(ProgramOut)})
+def list_programs(request, query: Query[ProgramQuery]):
+    """The workspace's programs in the order they were created, a page at a time."""
+    return paginate(
+        programs_filter(workspace=request.workspace),
+        after=query.after,
+        limit=query.limit,
+        shape=_program_out,
+    )
 
 
 @router.get("/{slug}", response={200: ProgramOut})
 def get_program(request, slug: str):
-    program = program_get(workspace=request.workspace, slug=slug)
-    if program is None:
-        raise NotFound(f"No program with slug {slug!r} in this workspace.")
+    return _program_out(_program(request, slug))
+
+
+@router.patch("/{slug}", response={200: ProgramOut})
+def update_program(request, slug: str, payload: ProgramPatch):
+    """Change any of the program's settings; the fields left out keep their value.
+
+    The program that results is validated as a whole, like a new one (422 with the location of
+    each error; nothing changes). The `slug` and `currency` cannot change once the program has
+    rewards (409). New settings apply to events from now on: rewards already earned keep their
+    amounts and statuses; they are never recomputed. The change is recorded in the audit log.
+    """
+    program = program_update(
+        program=_program(request, slug),
+        changes=payload.model_dump(mode="json", exclude_unset=True),
+        actor=Actor.for_api_key(request.api_key),
+    )
     return _program_out(program)

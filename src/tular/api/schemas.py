@@ -4,45 +4,61 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from tular.core.money import is_currency
 from tular.core.schemas import Strict
 from tular.participants.models import ParticipantKind
-from tular.programs.rules import MAX_AMOUNT, ProgramConfig, ProgramKind
+from tular.programs.rules import (  # noqa: F401 - Host, Url, Slug are re-exported
+    MAX_AMOUNT,
+    Currency,
+    Host,
+    ProgramSettings,
+    Slug,
+    Url,
+)
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
-Host = Annotated[
-    str, StringConstraints(min_length=1, max_length=253, pattern=r"^(\*\.)?[A-Za-z0-9.-]+$")
-]
-Url = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]
 Text200 = Annotated[str, StringConstraints(max_length=200)]
 
-
-def _iso_4217(value: str) -> str:
-    if not is_currency(value):
-        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
-    return value
-
-
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
 # A positive amount in minor units: an integer (5.5 or "5" are refused), far below overflow.
 Amount = Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]
 
 
-class ProgramIn(ProgramConfig):
-    slug: Slug
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-    kind: ProgramKind
-    currency: Currency
-    destination_url: Url
-    allowed_hosts: list[Host] = Field(default_factory=list, max_length=50)
+class ProgramIn(ProgramSettings):
+    """A program to create."""
 
 
 class ProgramOut(ProgramIn):
     model_config = ConfigDict(from_attributes=True)
     id: UUID
     created_at: datetime
+
+
+def _no_default(schema: dict) -> None:
+    schema.pop("default", None)  # absent means "unchanged", not null
+
+
+def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
+    """`model` with every field optional and no defaults: a PATCH body. Each field keeps its
+    type (a null is refused where the full schema refuses it); what was sent is
+    `model_dump(exclude_unset=True)`, and the service validates the merged whole again."""
+    fields = {}
+    for field_name, field in model.model_fields.items():
+        annotation = field.annotation
+        if field.metadata:
+            annotation = Annotated[(annotation, *field.metadata)]
+        fields[field_name] = (
+            annotation,
+            Field(None, description=field.description, json_schema_extra=_no_default),
+        )
+    return create_model(name, __base__=Strict, __doc__=doc, **fields)
+
+
+ProgramPatch = _partial(
+    ProgramSettings,
+    "ProgramPatch",
+    "Any of a program's settings; those left out keep their value. The program that results is "
+    "validated as a whole, like a new one.",
+)
 
 
 class ParticipantIn(Strict):
@@ -53,6 +69,33 @@ class ParticipantIn(Strict):
     kind: ParticipantKind | None = None
     locale: Literal["id", "en"] = "id"
     code: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
+
+
+def _unchanged_when_absent(**kwargs):
+    return Field(None, json_schema_extra=_no_default, **kwargs)
+
+
+class ParticipantPatch(Strict):
+    """Any of these; those left out keep their value."""
+
+    name: Text200 = _unchanged_when_absent()
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)] = _unchanged_when_absent(
+        description="Validated and normalised as on enrolment."
+    )
+    locale: Literal["id", "en"] = _unchanged_when_absent()
+    kind: ParticipantKind = _unchanged_when_absent()
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = (
+        _unchanged_when_absent(
+            description="Unique in the program (409 when taken); null clears it."
+        )
+    )
+    code: Annotated[str, StringConstraints(min_length=3, max_length=32)] = _unchanged_when_absent(
+        description=(
+            "A chosen code (3-32 letters, digits, '-' or '_'; stored upper-case), unique (409 "
+            "when taken). The old code stops working within seconds: links and printed codes "
+            "with it answer 404."
+        )
+    )
 
 
 class ParticipantOut(BaseModel):

@@ -1,23 +1,29 @@
 """The program's configuration schema: reward rules and attribution, validated once on the way in.
 
 These pydantic models are the single definition used by the API (request and response schema,
-OpenAPI) and by the model layer (`validate_program_config`), so the stored JSON is always valid.
+OpenAPI), by the services that write a program (`program_create`, `program_update`) and by the
+admin's form, so the stored JSON is always valid.
 """
 
 import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Self
+from urllib.parse import urlsplit
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     PlainSerializer,
+    StringConstraints,
     WithJsonSchema,
+    field_validator,
     model_serializer,
     model_validator,
 )
 
+from tular.core.money import is_currency
 from tular.core.schemas import Strict
 
 MAX_AMOUNT = 10**15  # far above any real reward, far below a 64-bit overflow
@@ -106,8 +112,16 @@ class Compact(Strict):
         return {key: value for key, value in handler(self).items() if value is not None}
 
 
+ATTRIBUTION_MODEL_NOTE = (
+    "Stored; applied from the partner-channel release; today every conversion is credited "
+    "last-touch (the latest click inside the window, or the code given)."
+)
+
+
 class Attribution(Strict):
-    model: AttributionModel = AttributionModel.last_touch
+    model: AttributionModel = Field(
+        default=AttributionModel.last_touch, description=ATTRIBUTION_MODEL_NOTE
+    )
     window_days: int = Field(default=30, strict=True, ge=1, le=365)
 
 
@@ -191,3 +205,42 @@ class ProgramConfig(Strict):
                         "non-monetary rewards (monetary_rewards_allowed is false)"
                     )
         return self
+
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,49}$")]
+Host = Annotated[
+    str, StringConstraints(min_length=1, max_length=253, pattern=r"^(\*\.)?[A-Za-z0-9.-]+$")
+]
+Url = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]
+
+
+def _iso_4217(value: str) -> str:
+    if not is_currency(value):
+        raise ValueError(f"{value!r} is not an ISO 4217 currency code")
+    return value
+
+
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_iso_4217)]
+
+
+class ProgramSettings(ProgramConfig):
+    """Everything a program is configured with: the API's `ProgramIn`, the admin's form and
+    `program_update` all validate with this one schema."""
+
+    slug: Slug
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+    kind: ProgramKind
+    currency: Currency
+    destination_url: Url
+    allowed_hosts: list[Host] = Field(default_factory=list, max_length=50)
+
+    @field_validator("destination_url")
+    @classmethod
+    def destination_has_a_host(cls, value: str) -> str:
+        if not urlsplit(value).hostname:
+            raise ValueError("must be an absolute http(s) URL with a host")
+        return value
+
+
+# The fields of ProgramSettings, in the order the schema declares them.
+PROGRAM_SETTINGS_FIELDS = tuple(ProgramSettings.model_fields)

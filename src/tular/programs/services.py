@@ -1,45 +1,156 @@
-"""Programs: creation with validated configuration."""
+"""Programs: the only two ways a program is written, `program_create` and `program_update`.
+
+Both validate with `tular.programs.rules.ProgramSettings` (the schema the API and the admin use
+too), so a stored program is always one the reward engine can read. Rules apply to events from
+the moment they are saved: rewards already earned are never recomputed or rewritten.
+"""
 
 import re
-from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
+from pydantic import ValidationError
 
 from tular.core.errors import Conflict, Invalid
 from tular.programs.models import Program
+from tular.programs.rules import PROGRAM_SETTINGS_FIELDS, ProgramSettings
+from tular.workspaces.audit import Actor, audit_record
 from tular.workspaces.models import Workspace
+
+# Changing these once money was earned would re-denominate or re-address what exists already.
+FROZEN_ONCE_REWARDED = ("slug", "currency")
+
+
+class ProgramConflict(Conflict):
+    """A change another program or the program's rewards stand in the way of (409)."""
+
+    def __init__(self, detail: str, *, field: str):
+        super().__init__(detail)
+        self.field = field
 
 
 def normalise_host(host: str) -> str:
     return host.strip().lower().rstrip(".")
 
 
-def program_create(*, workspace: Workspace, config) -> Program:
-    """Create a program from validated input (tular.api.schemas.ProgramIn); 409 on a taken slug."""
-    destination = urlsplit(config.destination_url)
-    if not destination.hostname:
-        raise Invalid(["destination_url"], "must be an absolute http(s) URL with a host")
-    program = Program(
-        workspace=workspace,
-        slug=config.slug,
-        name=config.name,
-        kind=config.kind,
-        currency=config.currency,
-        destination_url=config.destination_url,
-        allowed_hosts=sorted({normalise_host(host) for host in config.allowed_hosts}),
-        attribution=config.attribution.model_dump(mode="json"),
-        hold_days=config.hold_days,
-        auto_approve_below=config.auto_approve_below,
-        clawback_days=config.clawback_days,
-        monetary_rewards_allowed=config.monetary_rewards_allowed,
-        rules=[rule.model_dump(mode="json", exclude_none=True) for rule in config.rules],
-    )
+def program_settings(program: Program) -> dict:
+    """The program's stored settings as plain JSON values (the fields of ProgramSettings)."""
+    return {field: getattr(program, field) for field in PROGRAM_SETTINGS_FIELDS}
+
+
+def program_validate(settings: dict) -> ProgramSettings:
+    """Validate a whole program's settings; 422 listing every error with its location."""
+    try:
+        return ProgramSettings.model_validate(settings)
+    except ValidationError as exc:
+        errors = [
+            {"loc": list(error["loc"]), "msg": error["msg"].removeprefix("Value error, ")}
+            for error in exc.errors()
+        ]
+    first = errors[0]
+    invalid = Invalid(first["loc"], first["msg"])
+    where = ".".join(str(part) for part in first["loc"])
+    invalid.detail = f"{where}: {first['msg']}" if where else first["msg"]
+    invalid.extra["errors"] = [
+        {"loc": ["body", *error["loc"]], "msg": error["msg"]} for error in errors
+    ]
+    raise invalid
+
+
+def _stored_values(settings: ProgramSettings) -> dict:
+    """What a validated configuration stores in the program's columns."""
+    return {
+        "slug": settings.slug,
+        "name": settings.name,
+        "kind": str(settings.kind),
+        "currency": settings.currency,
+        "destination_url": settings.destination_url,
+        "allowed_hosts": sorted({normalise_host(host) for host in settings.allowed_hosts}),
+        "attribution": settings.attribution.model_dump(mode="json"),
+        "hold_days": settings.hold_days,
+        "auto_approve_below": settings.auto_approve_below,
+        "clawback_days": settings.clawback_days,
+        "monetary_rewards_allowed": settings.monetary_rewards_allowed,
+        "rules": [rule.model_dump(mode="json", exclude_none=True) for rule in settings.rules],
+    }
+
+
+def program_create(
+    *, workspace: Workspace, config: ProgramSettings, actor: Actor | None = None
+) -> Program:
+    """Create a program from validated settings (ProgramSettings or the API's ProgramIn).
+
+    409 when the slug is taken in the workspace."""
+    values = _stored_values(config)
+    program = Program(workspace=workspace, **values)
     try:
         with transaction.atomic():
             program.save(force_insert=True)
+            audit_record(
+                workspace=workspace,
+                actor=actor,
+                action="program.create",
+                target=program,
+                after=values,
+            )
     except IntegrityError:
         raise Conflict(f"a program with slug {config.slug!r} already exists") from None
     return program
+
+
+def program_check_update(*, program: Program, changes: dict) -> dict:
+    """The columns `changes` would write, validated as a whole program; nothing is written.
+
+    `changes` holds any subset of the settings as JSON values (a PATCH body). 422 for an invalid
+    result; 409 for a slug taken in the workspace, or for a slug or currency change once the
+    program has rewards."""
+    current = program_settings(program)
+    settings = program_validate({**current, **changes})
+    values = _stored_values(settings)
+    changed = {field: value for field, value in values.items() if current[field] != value}
+    for field in FROZEN_ONCE_REWARDED:
+        if field in changed and program.rewards.exists():
+            raise ProgramConflict(
+                f"the {field} of a program cannot change once it has rewards "
+                f"(they are in {program.currency} and belong to {program.slug!r})",
+                field=field,
+            )
+    if "slug" in changed:
+        taken = Program.objects.filter(workspace_id=program.workspace_id, slug=changed["slug"])
+        if taken.exclude(pk=program.pk).exists():
+            raise ProgramConflict(
+                f"a program with slug {changed['slug']!r} already exists", field="slug"
+            )
+    return changed
+
+
+def program_update(*, program: Program, changes: dict, actor: Actor | None = None) -> Program:
+    """Change a program's settings: the merged result is validated like a new program's.
+
+    Only future events follow the new settings; rewards already earned keep their amounts and
+    statuses. Records the change in the audit log (before and after of the fields that changed);
+    a change that changes nothing writes nothing. Errors as `program_check_update`."""
+    with transaction.atomic():
+        locked = Program.objects.select_for_update().get(pk=program.pk)
+        changed = program_check_update(program=locked, changes=changes)
+        if not changed:
+            return locked
+        before = {field: getattr(locked, field) for field in changed}
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=[*changed, "updated_at"])
+        except IntegrityError:  # a concurrent change took the slug
+            raise Conflict(f"a program with slug {changed.get('slug')!r} already exists") from None
+        audit_record(
+            workspace=locked.workspace_id,
+            actor=actor,
+            action="program.update",
+            target=locked,
+            before=before,
+            after=changed,
+        )
+    return locked
 
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
@@ -49,6 +160,11 @@ def program_get(*, workspace: Workspace, slug: str) -> Program | None:
     if not SLUG.fullmatch(slug):
         return None  # not a slug we could have stored (and NUL would upset PostgreSQL)
     return Program.objects.filter(workspace=workspace, slug=slug).first()
+
+
+def programs_filter(*, workspace: Workspace):
+    """The workspace's programs (a queryset, for the API's pages)."""
+    return Program.objects.filter(workspace=workspace)
 
 
 def program_named_in_body(*, workspace: Workspace, slug: str) -> Program:
