@@ -5,7 +5,16 @@ One router per bounded context (api/<context>.py), mounted here.
 
 from ninja import NinjaAPI
 
-from tular.api import integrations, participants, problems, programs, rewards, tracking
+from tular.api import (
+    integrations,
+    keys,
+    participants,
+    problems,
+    programs,
+    referrals,
+    rewards,
+    tracking,
+)
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.metrics import router as metrics_router
 
@@ -23,6 +32,8 @@ problems.install(api)
 
 api.add_router("/programs", programs.router)
 api.add_router("/participants", participants.router)
+api.add_router("/referrals", referrals.router)
+api.add_router("/api-keys", keys.router)
 api.add_router("/track", tracking.router)
 api.add_router("", rewards.router)
 api.add_router("/metrics", metrics_router)

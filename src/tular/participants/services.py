@@ -36,6 +36,13 @@ def referral_url(code: str, base_url: str | None = None) -> str:
     return f"{base}/r/{code}"
 
 
+def _valid_code(code: str) -> str:
+    code = normalise_code(code)
+    if not CUSTOM_CODE.match(code):
+        raise Invalid(["code"], "3-32 letters, digits, '-' or '_', starting with a letter or digit")
+    return code
+
+
 def participant_enrol(
     *,
     program: Program,
@@ -57,11 +64,7 @@ def participant_enrol(
         if existing:
             return existing, False
     if code is not None:
-        code = normalise_code(code)
-        if not CUSTOM_CODE.match(code):
-            raise Invalid(
-                ["code"], "3-32 letters, digits, '-' or '_', starting with a letter or digit"
-            )
+        code = _valid_code(code)
     if locale not in {language for language, _ in settings.LANGUAGES}:
         raise Invalid(["locale"], f"unsupported language {locale!r}; use 'id' or 'en'")
     participant = Participant(
@@ -89,3 +92,67 @@ def participant_enrol(
                 raise Conflict(f"the code {code!r} is taken") from None
             # A random code collided: draw again.
     raise Conflict("could not draw a free code; try again")  # pragma: no cover - 1 in 10^40
+
+
+UPDATABLE = ("name", "email", "locale", "kind", "external_id", "code")
+
+
+def participant_update(*, participant: Participant, changes: dict) -> Participant:
+    """Change what is known about a participant: any of name, email, locale, kind, external_id
+    and code. Validated as on enrolment (422, nothing changes); a code or an external id already
+    taken is a 409. A new code replaces the old one: links with the old code stop working."""
+    unknown = sorted(set(changes) - set(UPDATABLE))
+    if unknown:
+        raise Invalid([unknown[0]], "cannot be changed")
+    values = {}
+    for field, longest in (("name", 200), ("external_id", 200)):
+        if len(changes.get(field) or "") > longest:
+            raise Invalid([field], f"at most {longest} characters")
+    if "name" in changes:
+        values["name"] = changes["name"] or ""
+    if "email" in changes:
+        values["email_normalised"] = normalise_email(changes["email"] or "")
+        values["email"] = changes["email"].strip()
+    if "locale" in changes:
+        if changes["locale"] not in {language for language, _ in settings.LANGUAGES}:
+            raise Invalid(
+                ["locale"], f"unsupported language {changes['locale']!r}; use 'id' or 'en'"
+            )
+        values["locale"] = changes["locale"]
+    if "kind" in changes:
+        if changes["kind"] not in ParticipantKind.values:
+            raise Invalid(["kind"], f"unknown kind {changes['kind']!r}")
+        values["kind"] = changes["kind"]
+    if "external_id" in changes:
+        values["external_id"] = changes["external_id"] or None
+    if "code" in changes:
+        if changes["code"] is None:
+            raise Invalid(["code"], "a participant always has a code")
+        values["code"] = _valid_code(changes["code"])
+    with transaction.atomic():
+        locked = (
+            Participant.objects.select_for_update().select_related("program").get(pk=participant.pk)
+        )
+        changed = {
+            field: value for field, value in values.items() if getattr(locked, field) != value
+        }
+        if not changed:
+            return locked
+        others = Participant.objects.exclude(pk=locked.pk)
+        if (
+            changed.get("external_id") is not None
+            and others.filter(
+                program_id=locked.program_id, external_id=changed["external_id"]
+            ).exists()
+        ):
+            raise Conflict(f"the external id {changed['external_id']!r} is taken in this program")
+        if "code" in changed and others.filter(code=changed["code"]).exists():
+            raise Conflict(f"the code {changed['code']!r} is taken")
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        try:
+            with transaction.atomic():
+                locked.save(update_fields=list(changed))
+        except IntegrityError:  # taken by a concurrent change between the check and the write
+            raise Conflict("the code or the external id was just taken; try again") from None
+    return locked

@@ -1,6 +1,7 @@
 """Workspaces and API keys: creation, listing, revocation and authentication."""
 
 import hashlib
+import re
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from tular.workspaces.models import ApiKey, Workspace
 
 SECRET_KEY_PREFIX = "tular_sk_"  # noqa: S105 - a public prefix, not a secret
 PUBLISHABLE_KEY_PREFIX = "tular_pk_"
+PREFIX = re.compile(r"[A-Za-z0-9_-]{1,16}")
 
 
 def hash_key(raw_key: str) -> str:
@@ -66,9 +68,14 @@ def api_key_create(
     return key, raw
 
 
+def api_keys_filter(*, workspace: Workspace):
+    """The workspace's keys, revoked ones too (a queryset, for the API's pages)."""
+    return ApiKey.objects.filter(workspace=workspace)
+
+
 def api_key_list(*, workspace: Workspace) -> list[ApiKey]:
     """Every key of the workspace, newest first; revoked ones too (with `revoked_at`)."""
-    return list(ApiKey.objects.filter(workspace=workspace).order_by("-pk"))
+    return list(api_keys_filter(workspace=workspace).order_by("-pk"))
 
 
 def api_key_find(*, workspace: Workspace, key_id_or_prefix: str) -> ApiKey:
@@ -83,7 +90,8 @@ def api_key_find(*, workspace: Workspace, key_id_or_prefix: str) -> ApiKey:
         if key is None:
             raise NotFound(f"no API key {wanted} in this workspace")
         return key
-    matches = list(keys.filter(prefix=wanted).order_by("-pk")[:10]) if wanted else []
+    plausible = PREFIX.fullmatch(wanted)  # never sends NUL or the like to the database
+    matches = list(keys.filter(prefix=wanted).order_by("-pk")[:10]) if plausible else []
     if len(matches) > 1:
         active = [key for key in matches if key.revoked_at is None]
         if len(active) == 1:
