@@ -82,7 +82,17 @@ def list_api_keys(request, query: Query[ApiKeyQuery]):
     )
 
 
-@router.post("", response={201: ApiKeyCreated})
+NO_IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "Refused here (422): a replay would need the new key stored, and only its "
+    "hash ever is. Retry without it; revoke a key you created but did not receive.",
+    "schema": {"type": "string", "maxLength": 0},
+}
+
+
+@router.post("", response={201: ApiKeyCreated}, openapi_extra={"parameters": [NO_IDEMPOTENCY_KEY]})
 def create_api_key(request, payload: Body[ApiKeyIn | None] = None):
     """A new key for this workspace; the response carries the key itself, this once.
 

@@ -6,12 +6,18 @@ from uuid import UUID
 from ninja import Field, Query, Router, Status
 from pydantic import StringConstraints, field_validator
 
-from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
+from tular.api.pagination import (
+    AFTER_DESCRIPTION,
+    PageQuery,
+    page_of,
+    paginate,
+)
 from tular.api.schemas import (
     ParticipantDetail,
     ParticipantIn,
     ParticipantOut,
     ParticipantPatch,
+    conflict_documented,
 )
 from tular.core.errors import Invalid, NotFound
 from tular.participants import selectors as participant_selectors
@@ -121,7 +127,13 @@ def get_participant(request, participant_id: str):
     }
 
 
-@router.patch("/{participant_id}", response={200: ParticipantOut})
+@router.patch(
+    "/{participant_id}",
+    response={200: ParticipantOut},
+    openapi_extra=conflict_documented(
+        "The external id is taken in the program, or the code by another participant."
+    ),
+)
 def update_participant(request, participant_id: str, payload: ParticipantPatch):
     """Change a participant's name, e-mail, language, kind, external id or code.
 

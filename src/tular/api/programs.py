@@ -4,8 +4,13 @@ from uuid import UUID
 
 from ninja import Field, Query, Router, Status
 
-from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
-from tular.api.schemas import ProgramIn, ProgramOut, ProgramPatch
+from tular.api.pagination import (
+    AFTER_DESCRIPTION,
+    PageQuery,
+    page_of,
+    paginate,
+)
+from tular.api.schemas import ProgramIn, ProgramOut, ProgramPatch, conflict_documented
 from tular.core.errors import NotFound
 from tular.programs.models import Program
 from tular.programs.services import program_create, program_get, program_update, programs_filter
@@ -68,7 +73,14 @@ def get_program(request, slug: str):
     return _program_out(_program(request, slug))
 
 
-@router.patch("/{slug}", response={200: ProgramOut})
+@router.patch(
+    "/{slug}",
+    response={200: ProgramOut},
+    openapi_extra=conflict_documented(
+        "The new slug is taken in the workspace, or the slug or currency would change on a "
+        "program that has rewards."
+    ),
+)
 def update_program(request, slug: str, payload: ProgramPatch):
     """Change any of the program's settings; the fields left out keep their value.
 

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
+from tular.api.problems import PROBLEM_CONTENT_TYPE, PROBLEM_REF
 from tular.core.schemas import Strict
 from tular.participants.models import ParticipantKind
 from tular.programs.rules import (  # noqa: F401 - Host, Url, Slug are re-exported
@@ -233,3 +234,16 @@ class CancelIn(Strict):
 
 class CancelOut(RefundOut):
     pass
+
+
+def conflict_documented(when: str) -> dict:
+    """`openapi_extra` documenting a 409 problem on an operation that is not a POST (the
+    document lists 409 for POSTs on its own)."""
+    return {
+        "responses": {
+            409: {
+                "description": when,
+                "content": {PROBLEM_CONTENT_TYPE: {"schema": PROBLEM_REF}},
+            }
+        }
+    }
