@@ -114,7 +114,8 @@ class Compact(Strict):
 
 ATTRIBUTION_MODEL_NOTE = (
     "Stored; applied from the partner-channel release; today every conversion is credited "
-    "last-touch (the latest click inside the window, or the code given)."
+    "last-touch (the click the customer arrived with, inside `window_days`, or else the code "
+    "given), whatever the model says."
 )
 
 
