@@ -14,7 +14,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.helpers import PROGRAM_BODY, assert_problem
+from tular.analytics.metrics import percent
 from tular.core import clock
+from tular.participants.models import Participant
 from tular.referrals.models import Conversion, ConversionKind
 from tular.rewards.models import Reward
 from tular.tracking.models import Click
@@ -53,7 +55,14 @@ def signup(api, participant, name: str, moment: datetime) -> dict:
             },
         )
     assert response.status_code == 201, response.content
+    # The friend joins the program at the sign-up; enrolment is stamped by the database's clock
+    # (auto_now_add), not core.clock: move it into the scenario.
+    joined(Participant.objects.filter(external_id=name), moment)
     return response.json()
+
+
+def joined(participants, moment: datetime) -> None:
+    participants.update(created_at=moment)
 
 
 def sale(api, name: str, moment: datetime, amount: int, currency: str = "IDR", invoice=None):
@@ -108,8 +117,10 @@ JUST_AFTER = utc(2026, 4, 1)
 
 @pytest.fixture
 def march(api, program, participant):
-    """Andi (the `participant`) refers budi (just before March), cici (its first instant),
-    dodi (its last instant) and eka (just after). Each friend is enrolled in the program too."""
+    """Andi (the `participant`, joined in February) refers budi (just before March), cici (its
+    first instant), dodi (its last instant) and eka (just after). Each friend joins the program
+    at their sign-up."""
+    joined(Participant.objects.filter(pk=participant["id"]), utc(2026, 2, 15))
     for name, moment in (
         ("budi", JUST_BEFORE),
         ("cici", FIRST_INSTANT),
@@ -139,6 +150,7 @@ def test_counts_include_both_ends_of_the_period_and_nothing_outside(api, march):
     assert (body["program"], body["from"], body["to"]) == ("pelanggan", "2026-03-01", "2026-03-31")
     assert body["clicks"] == 2  # first instant and last second; not 1 µs before or after
     assert body["signups"] == 2  # cici and dodi
+    assert body["participants"] == 2  # cici and dodi joined in March; Andi and budi before it
     # cici 10 Mar, budi USD 15 Mar, budi IDR last second; not budi's February or dodi's April
     assert body["conversions"] == 3
 
@@ -214,11 +226,12 @@ def test_a_fully_reversed_reward_adds_nothing(api, program, participant):
 def test_rates(api, march):
     body = api.get(MARCH).json()
     # Cohort of March's referrals: cici (first sale 10 March) and dodi (first sale 1 April,
-    # after the period) -> 1 of 2.
-    assert (body["converted_signups"], body["conversion_rate"]) == (1, "0.5000")
-    # Andi referred in March; the program has Andi and his four enrolled friends -> 1 of 5.
-    assert (body["referring_participants"], body["participants"]) == (1, 5)
-    assert body["referral_rate"] == "20.00"
+    # after the period) -> 1 of 2, as a percentage.
+    assert (body["converted_signups"], body["conversion_rate"]) == (1, "50")
+    # Andi referred in March; by the end of March the program had Andi, budi, cici and dodi
+    # (eka joined on 1 April) -> 1 of 4.
+    assert (body["referring_participants"], body["participants_total"]) == (1, 4)
+    assert body["referral_rate"] == "25"
 
 
 def test_rates_are_rounded_to_their_places(api, program, participant):
@@ -230,10 +243,33 @@ def test_rates_are_rounded_to_their_places(api, program, participant):
     signup(api, other, "dodi", utc(2026, 3, 4))
     sale(api, "budi", utc(2026, 3, 5), 1_000_000)
     body = api.get(MARCH).json()
-    assert body["conversion_rate"] == "0.3333"  # 1 of 3
-    assert body["referral_rate"] == "40.00"  # Andi and Citra of 5 (with budi, cici and dodi)
+    assert body["conversion_rate"] == "33.33"  # 1 of 3
+    # Andi and Citra of 5: budi, cici and dodi joined in March, and Andi and Citra, enrolled
+    # only today, count because they referred in March (a rate never passes 100).
+    assert (body["participants"], body["participants_total"]) == (3, 5)
+    assert body["referral_rate"] == "40"
     sale(api, "cici", utc(2026, 3, 6), 1_000_000)
-    assert api.get(MARCH).json()["conversion_rate"] == "0.6667"
+    assert api.get(MARCH).json()["conversion_rate"] == "66.67"
+
+
+@pytest.mark.parametrize(
+    ("numerator", "denominator", "expected"),
+    [
+        (1, 8, "12.5"),
+        (1, 4, "25"),
+        (0, 5, "0"),
+        (5, 5, "100"),
+        (1, 3, "33.33"),
+        (2, 3, "66.67"),
+        (1, 800, "0.12"),  # 0.125: half to even
+        (3, 800, "0.38"),  # 0.375: half to even
+        (1, 0, None),
+    ],
+)
+def test_every_rate_is_a_percentage_string_with_at_most_2_decimals(
+    numerator, denominator, expected
+):
+    assert percent(numerator, denominator) == expected
 
 
 def _set(reward_id, **fields):
@@ -333,6 +369,7 @@ def test_an_empty_program_has_zeros_and_nulls(api, program):
         "converted_signups": 0,
         "referring_participants": 0,
         "participants": 0,
+        "participants_total": 0,
         "conversion_rate": None,
         "referral_rate": None,
         "revenue": [],
@@ -348,10 +385,18 @@ def test_an_empty_program_has_zeros_and_nulls(api, program):
 
 
 def test_participants_without_referrals_give_a_zero_referral_rate(api, participant):
+    joined(Participant.objects.filter(pk=participant["id"]), utc(2026, 2, 15))
     body = api.get(MARCH).json()
-    assert (body["participants"], body["referral_rate"], body["conversion_rate"]) == (
-        1,
-        "0.00",
+    assert (body["participants"], body["participants_total"]) == (0, 1)
+    assert (body["referral_rate"], body["conversion_rate"]) == ("0", None)
+
+
+def test_participants_joined_after_the_period_are_not_counted(api, participant):
+    # Andi joined today (after March) and referred nobody in March.
+    body = api.get(MARCH).json()
+    assert (body["participants"], body["participants_total"], body["referral_rate"]) == (
+        0,
+        0,
         None,
     )
 
@@ -437,6 +482,14 @@ def test_metrics_are_in_the_openapi_document(api):
     schema = api.get("/api/v1/openapi.json").json()
     operation = schema["paths"]["/api/v1/metrics"]["get"]
     assert {p["name"] for p in operation["parameters"]} == {"program", "from", "to"}
+    fields = schema["components"]["schemas"]["MetricsOut"]["properties"]
+    assert all(field.get("description") for field in fields.values()), [
+        name for name, field in fields.items() if not field.get("description")
+    ]
+    for rate in ("referral_rate", "conversion_rate"):
+        assert fields[rate]["pattern"] == r"^\d{1,3}(\.\d{1,2})?$"
+        assert "percentage" in fields[rate]["description"]
+    assert "referring customers / all customers" in fields["referral_rate"]["description"]
 
 
 def test_reading_metrics_writes_nothing(api, march):

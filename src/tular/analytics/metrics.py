@@ -9,15 +9,17 @@ last day 00:00 UTC). Every figure below is for one program and that period:
   alike.
 - ``conversions``: sale Conversions of the program whose ``occurred_at`` is in the period (every
   sale, first or repeat; refunds and cancellations are not conversions).
-- ``conversion_rate``: of the referrals counted in ``signups`` (a cohort), the share whose
-  customer made a first sale before the period ended (``first_sale_at`` before its end), as a
-  fraction with 4 decimals (``"0.2500"`` is one in four); null when ``signups`` is 0. Never
-  above 1.
-- ``referral_rate`` (R41, referring customers / all customers * 100): the participants who
-  referred at least one of the referrals counted in ``signups``, divided by every participant
-  of the program (enrolled now: enrolment time is not a business time, a back-filled sign-up
-  enrols its friend today), * 100, with 2 decimals (``"33.33"``); null when the program has no
-  participants.
+- ``participants``: participants who joined the program in the period (``created_at``, the
+  enrolment, in the period).
+- ``participants_total``: participants of the program by the period's end (joined before it
+  ended), plus any who referred during the period although enrolled later (history sent
+  afterwards enrols its people on the day it arrives): every referrer of the period is counted,
+  so a rate below never passes 100.
+- ``referring_participants``: the participants who referred at least one of the referrals
+  counted in ``signups``.
+- ``converted_signups``: of the referrals counted in ``signups`` (a cohort), those whose customer
+  made a first sale before the period ended (``first_sale_at`` before its end).
+
 - ``revenue``: per currency, the sale amounts with ``occurred_at`` in the period minus the
   refund amounts with ``occurred_at`` in the period (a refund counts when it happens, even for
   an earlier sale; a currency's figure can thus be negative). Minor units.
@@ -39,8 +41,16 @@ last day 00:00 UTC). Every figure below is for one program and that period:
   "Conversion" is the event the reward was earned for (the sale, or the sign-up, qualification
   or win for rules with those triggers).
 
-The median of an even count is the mean of the two middle values. Ratios and medians are rounded
-half to even. Per-currency lists are sorted by currency and never add two currencies together.
+Every rate is a percentage as a decimal string, rounded half to even to 2 decimals, without
+trailing zeros (``"25"``, ``"12.5"``, ``"33.33"``), null when its denominator is 0:
+
+- ``referral_rate`` (R41: referring customers / all customers * 100):
+  ``referring_participants / participants_total * 100``.
+- ``conversion_rate`` (R42, the referred leads that became customers):
+  ``converted_signups / signups * 100``; never above 100.
+
+The median of an even count is the mean of the two middle values. Medians are rounded half to
+even. Per-currency lists are sorted by currency and never add two currencies together.
 """
 
 from dataclasses import dataclass
@@ -87,11 +97,15 @@ def default_period(today: date, *, first: date | None = None, last: date | None 
     return Period(first=first, last=last)
 
 
-def _ratio(numerator: int, denominator: int, *, scale: int, places: str) -> str | None:
+def percent(numerator: int, denominator: int) -> str | None:
+    """numerator / denominator * 100 as the API writes every rate: half-even to 2 decimals,
+    trailing zeros dropped ("25", "12.5", "33.33"); None when the denominator is 0."""
     if denominator == 0:
         return None
-    value = Decimal(numerator * scale) / Decimal(denominator)
-    return str(value.quantize(Decimal(places), rounding=ROUND_HALF_EVEN))
+    value = (Decimal(numerator * 100) / Decimal(denominator)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_EVEN
+    )
+    return format(value.normalize(), "f")
 
 
 def median_hours(seconds: list[int]) -> str | None:
@@ -189,8 +203,11 @@ def program_metrics(program: Program, period: Period) -> dict:
     )
     signups = referrals.count()
     converted = referrals.filter(first_sale_at__lt=period.end).count()
-    referring = referrals.values("participant_id").distinct().count()
-    participants = Participant.objects.filter(program=program).count()
+    referrers = referrals.values("participant_id").distinct()
+    referring = referrers.count()
+    enrolled = Participant.objects.filter(program=program)
+    joined = enrolled.filter(created_at__gte=period.start, created_at__lt=period.end).count()
+    total = enrolled.filter(Q(created_at__lt=period.end) | Q(pk__in=referrers)).count()
     conversions = Conversion.objects.filter(
         program=program,
         kind=ConversionKind.sale,
@@ -206,9 +223,10 @@ def program_metrics(program: Program, period: Period) -> dict:
         "conversions": conversions,
         "converted_signups": converted,
         "referring_participants": referring,
-        "participants": participants,
-        "conversion_rate": _ratio(converted, signups, scale=1, places="0.0001"),
-        "referral_rate": _ratio(referring, participants, scale=100, places="0.01"),
+        "participants": joined,
+        "participants_total": total,
+        "conversion_rate": percent(converted, signups),
+        "referral_rate": percent(referring, total),
         "revenue": revenue(program, period),
         "rewards": rewards_total(program, period),
         **time_to_reward(program, period),

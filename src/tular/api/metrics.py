@@ -39,52 +39,90 @@ class MetricsQuery(Schema):
 
 
 class CurrencyAmount(Schema):
-    currency: str
+    currency: str = Field(description="ISO 4217 code.")
     amount: int = Field(description="Minor units of the currency.")
 
 
+# Every rate: a percentage as a decimal string (api-v1: "20", "12.5"), 2 decimals at most.
+RATE_PATTERN = r"^\d{1,3}(\.\d{1,2})?$"
+_RATE = (
+    "A percentage as a decimal string, rounded half to even to 2 decimals, trailing zeros "
+    'dropped ("25", "12.5", "33.33"); null when '
+)
+
+
+def _rate(definition: str, *, null_when: str):
+    return Field(
+        description=f"{definition} {_RATE}{null_when}.",
+        json_schema_extra={"pattern": RATE_PATTERN, "example": "12.5"},
+    )
+
+
 class MetricsOut(Schema):
-    program: str
+    program: str = Field(description="The program's slug.")
     from_: date = Field(alias="from", description="First day of the period (UTC), included.")
     to: date = Field(description="Last day of the period (UTC), included.")
     clicks: int = Field(description="Clicks on the program's participants' links in the period.")
-    signups: int = Field(description="Referrals (sign-ups and leads) created in the period.")
-    conversions: int = Field(description="Sales by referred customers in the period.")
+    signups: int = Field(
+        description="Referrals created in the period: tracked sign-ups, submitted leads and "
+        "referrals flagged for review alike."
+    )
+    conversions: int = Field(
+        description="Sales by referred customers in the period, first or repeat (refunds and "
+        "cancellations are not conversions)."
+    )
     converted_signups: int = Field(
-        description="Of `signups`, the referrals whose customer made a first sale by the "
-        "period's end."
+        description="Of `signups` (a cohort), the referrals whose customer made a first sale "
+        "by the period's end."
     )
     referring_participants: int = Field(
         description="Participants who referred at least one of `signups`."
     )
-    participants: int = Field(description="All participants of the program.")
-    conversion_rate: str | None = Field(
-        description="converted_signups / signups, 4 decimals; null when signups is 0."
+    participants: int = Field(
+        description="Participants who joined the program in the period (enrolled in it)."
     )
-    referral_rate: str | None = Field(
-        description="referring_participants / participants * 100, 2 decimals; null when the "
-        "program has no participants."
+    participants_total: int = Field(
+        description="Participants of the program by the period's end (joined before it "
+        "ended), plus any who referred in the period although enrolled later (history sent "
+        "afterwards): the denominator of `referral_rate`."
+    )
+    referral_rate: str | None = _rate(
+        "Referral rate (R41): referring customers / all customers * 100, that is "
+        "`referring_participants` / `participants_total` * 100.",
+        null_when="`participants_total` is 0",
+    )
+    conversion_rate: str | None = _rate(
+        "Conversion rate of the referred: `converted_signups` / `signups` * 100, never above 100.",
+        null_when="`signups` is 0",
     )
     revenue: list[CurrencyAmount] = Field(
-        description="Per currency: sales minus refunds that happened in the period."
+        description="Per currency: sales minus refunds that happened in the period (a refund "
+        "counts when it happens, so a figure can be negative)."
     )
     rewards: list[CurrencyAmount] = Field(
         description="Per currency: monetary rewards created in the period, net of reversals, "
         "rejected ones excluded."
     )
     time_to_reward_hours: str | None = Field(
-        description="Median hours from referral to payment over rewards paid in the period."
+        description="Time to reward (R30, R44): median hours from referral to payment over the "
+        "rewards paid in the period, 2 decimals; null when none was paid."
     )
-    time_to_reward_count: int
-    time_to_reward_target_hours: int = Field(description="The target: under 7 days.")
+    time_to_reward_count: int = Field(description="The rewards behind `time_to_reward_hours`.")
+    time_to_reward_target_hours: int = Field(description="The target: under 7 days (168).")
     conversion_to_approval_hours: str | None = Field(
-        description="Median hours from conversion to approval over rewards approved in the period."
+        description="Median hours from conversion to approval over the rewards approved in the "
+        "period, 2 decimals; null when none was approved."
     )
-    conversion_to_approval_count: int
+    conversion_to_approval_count: int = Field(
+        description="The rewards behind `conversion_to_approval_hours`."
+    )
     conversion_to_payment_hours: str | None = Field(
-        description="Median hours from conversion to payment over rewards paid in the period."
+        description="Median hours from conversion to payment over the rewards paid in the "
+        "period, 2 decimals; null when none was paid."
     )
-    conversion_to_payment_count: int
+    conversion_to_payment_count: int = Field(
+        description="The rewards behind `conversion_to_payment_hours`."
+    )
 
 
 class PeriodInvalid(Invalid):
