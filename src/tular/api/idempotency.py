@@ -86,16 +86,18 @@ class IdempotencyMiddleware:
         key = request.headers.get(HEADER)
         if key is None or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
+        # Who asks comes first: without a valid key the answer is the API's 401, whatever the
+        # Idempotency-Key looks like.
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        api_key = api_key_authenticate(token) if token else None
+        if api_key is None:
+            return self.get_response(request)
         if not key.strip() or len(key) > 255 or not key.isprintable():
             return problem(
                 422,
                 f"{HEADER} must be 1-255 printable characters.",
                 errors=[{"loc": ["header", HEADER], "msg": "invalid"}],
             )
-        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
-        api_key = api_key_authenticate(token) if token else None
-        if api_key is None:
-            return self.get_response(request)  # the API answers 401 itself
         try:
             fingerprint = _fingerprint(request)
         except RequestDataTooBig:

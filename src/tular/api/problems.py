@@ -199,7 +199,7 @@ def _error_statuses(method: str, operation: dict, publishable: bool) -> list[int
         statuses.append(422)
     if method in _BODY_METHODS:
         statuses += [400, 413]
-    if method == "post":
+    if method in _BODY_METHODS or method == "delete":
         statuses.append(409)
     return sorted(statuses)
 
