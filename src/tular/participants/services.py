@@ -97,10 +97,19 @@ def participant_enrol(
 UPDATABLE = ("name", "email", "locale", "kind", "external_id", "code")
 
 
-def participant_update(*, participant: Participant, changes: dict) -> Participant:
-    """Change what is known about a participant: any of name, email, locale, kind, external_id
-    and code. Validated as on enrolment (422, nothing changes); a code or an external id already
-    taken is a 409. A new code replaces the old one: links with the old code stop working."""
+class ParticipantConflict(Conflict):
+    """A code or external id another participant holds (409)."""
+
+    def __init__(self, detail: str, *, field: str):
+        super().__init__(detail)
+        self.field = field
+
+
+def participant_check_update(*, participant: Participant, changes: dict) -> dict:
+    """The columns `changes` would write, validated as on enrolment; nothing is written.
+
+    `changes` holds any of name, email, locale, kind, external_id and code. 422 for an invalid
+    value; 409 for an external id taken in the program or a code taken by anyone."""
     unknown = sorted(set(changes) - set(UPDATABLE))
     if unknown:
         raise Invalid([unknown[0]], "cannot be changed")
@@ -129,25 +138,36 @@ def participant_update(*, participant: Participant, changes: dict) -> Participan
         if changes["code"] is None:
             raise Invalid(["code"], "a participant always has a code")
         values["code"] = _valid_code(changes["code"])
+    changed = {
+        field: value for field, value in values.items() if getattr(participant, field) != value
+    }
+    others = Participant.objects.exclude(pk=participant.pk)
+    if (
+        changed.get("external_id") is not None
+        and others.filter(
+            program_id=participant.program_id, external_id=changed["external_id"]
+        ).exists()
+    ):
+        raise ParticipantConflict(
+            f"the external id {changed['external_id']!r} is taken in this program",
+            field="external_id",
+        )
+    if "code" in changed and others.filter(code=changed["code"]).exists():
+        raise ParticipantConflict(f"the code {changed['code']!r} is taken", field="code")
+    return changed
+
+
+def participant_update(*, participant: Participant, changes: dict) -> Participant:
+    """Change what is known about a participant: any of name, email, locale, kind, external_id
+    and code. Validated as on enrolment (422, nothing changes); a code or an external id already
+    taken is a 409. A new code replaces the old one: links with the old code stop working."""
     with transaction.atomic():
         locked = (
             Participant.objects.select_for_update().select_related("program").get(pk=participant.pk)
         )
-        changed = {
-            field: value for field, value in values.items() if getattr(locked, field) != value
-        }
+        changed = participant_check_update(participant=locked, changes=changes)
         if not changed:
             return locked
-        others = Participant.objects.exclude(pk=locked.pk)
-        if (
-            changed.get("external_id") is not None
-            and others.filter(
-                program_id=locked.program_id, external_id=changed["external_id"]
-            ).exists()
-        ):
-            raise Conflict(f"the external id {changed['external_id']!r} is taken in this program")
-        if "code" in changed and others.filter(code=changed["code"]).exists():
-            raise Conflict(f"the code {changed['code']!r} is taken")
         for field, value in changed.items():
             setattr(locked, field, value)
         try:
