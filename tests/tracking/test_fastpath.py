@@ -176,10 +176,40 @@ def test_other_methods_are_refused_and_not_counted(client, code, method):
     assert Click.objects.count() == 0
 
 
-def test_head_shows_the_way_without_counting(client, code):
-    response = client.head(f"/r/{code}")
-    assert response.status_code == 302
-    assert response.headers["location"] == DESTINATION
+def without_click(location: str) -> str:
+    parts = urlsplit(location)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "tular_click"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?to=/promo/gajian", "?to=https://toko.example/produk?warna=merah#ulasan"]
+)
+def test_head_shows_the_location_of_get_without_counting_a_click(client, code, query):
+    # when a link checker asks first, then a visitor follows the link
+    head = client.head(f"/r/{code}{query}")
+    assert Click.objects.count() == 0
+    get = client.get(f"/r/{code}{query}")
+    # then HEAD showed where GET went: the same Location, only without a click id
+    assert head.status_code == get.status_code == 302
+    assert head.headers["location"] == without_click(get.headers["location"])
+    assert "tular_click" not in head.headers["location"]
+    assert f"via={code}" in head.headers["location"]
+    # and it recorded nothing and set no cookie; GET recorded its one click
+    assert "set-cookie" not in head.headers
+    assert head.headers["cache-control"] == "no-store"
+    assert Click.objects.count() == 1
+
+
+def test_head_through_django_matches_the_fast_path(client, code):
+    # the Django view (test Client) answers HEAD with the same builder as the fast path
+    from django.test import Client
+
+    through_django = Client().head(f"/r/{code}?to=/promo")
+    fast = client.head(f"/r/{code}?to=/promo")
+    assert through_django.status_code == fast.status_code == 302
+    assert through_django["Location"] == fast.headers["location"]
+    assert not through_django.cookies
     assert Click.objects.count() == 0
 
 

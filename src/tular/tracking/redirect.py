@@ -215,10 +215,13 @@ def deep_link(to: str | None, target: LinkTarget) -> str | None:
     return to
 
 
-def location_for(target: LinkTarget, *, click_id: uuid.UUID, to: str | None = None) -> str:
-    """Where the visitor goes: the destination (or allowed deep link) with via and tular_click."""
+def location_for(target: LinkTarget, *, click_id: uuid.UUID | None, to: str | None = None) -> str:
+    """Where the visitor goes: the destination (or allowed deep link) with via and tular_click.
+    Without a click id (a HEAD request records no click) there is no tular_click either."""
     url = deep_link(to, target) if to else None
     head, tail = _location_parts(url or target.destination_url, target.code)
+    if click_id is None:
+        return head.removesuffix(f"&{COOKIE_NAME}=") + tail
     # str(uuid) is hex digits and dashes, which urlencode leaves as they are.
     return f"{head}{click_id}{tail}"
 
@@ -241,6 +244,29 @@ def _location_parts(url: str, code: str) -> tuple[str, str]:
 def cookie_header(click_id: uuid.UUID, *, window_days: int, secure: bool) -> str:
     cookie = f"{COOKIE_NAME}={click_id}; Max-Age={window_days * 86400}; Path=/; SameSite=Lax"
     return cookie + "; Secure" if secure else cookie
+
+
+def secure_cookie(request_is_https: bool) -> bool:
+    """The click cookie is Secure when the request came over https or links are https."""
+    public = settings.TULAR_PUBLIC_URL
+    return request_is_https or bool(public and public.startswith("https://"))
+
+
+def redirect_headers(
+    target: LinkTarget, *, click_id: uuid.UUID | None, to: str | None, secure: bool
+) -> list[tuple[str, str]]:
+    """The headers of the 302, Location first: the one answer of both the fast path
+    (tracking/fastpath.py) and the Django view (tracking/views.py).
+
+    GET records a click: its id is in the Location and in the cookie. HEAD (link checkers,
+    unfurlers, `curl -I`) records none: the same Location without tular_click, and no cookie.
+    """
+    headers = [("Location", location_for(target, click_id=click_id, to=to))]
+    if click_id is not None:
+        cookie = cookie_header(click_id, window_days=target.window_days, secure=secure)
+        headers.append(("Set-Cookie", cookie))
+    headers += [("Cache-Control", "no-store"), ("Referrer-Policy", "no-referrer-when-downgrade")]
+    return headers
 
 
 def close_quietly() -> None:

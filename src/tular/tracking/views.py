@@ -1,9 +1,9 @@
 """`GET /r/{code}` through Django: the reference path, used by the test client, for unknown
-codes (the 404 page) and whenever the fast WSGI path (tular.tracking.fastpath) steps aside."""
+codes (the 404 page) and whenever the fast WSGI path (tular.tracking.fastpath) steps aside.
+It answers with the same `redirect.redirect_headers` as the fast path."""
 
 import logging
 
-from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -20,11 +20,6 @@ class ReferralRedirect(HttpResponseRedirect):
     allowed_schemes = ["http", "https"]
 
 
-def is_secure(request_is_secure: bool) -> bool:
-    public = settings.TULAR_PUBLIC_URL
-    return request_is_secure or bool(public and public.startswith("https://"))
-
-
 # No form is ever posted here: a POST must meet require_safe's 405, not CSRF's 403.
 @csrf_exempt
 @require_safe
@@ -37,29 +32,30 @@ def follow_link(request, code: str):
         return unavailable(request)
     if target is None:
         return render(request, "tracking/unknown_code.html", {"code": code[:32]}, status=404)
-    if request.method == "HEAD":  # link checkers and unfurlers: show the way, count nothing
-        return ReferralRedirect(target.destination_url)
-    try:
-        click_id = redirect.record_click(
-            target,
-            source="redirect",
-            referrer=request.headers.get("Referer", ""),
-            ip=request.META.get("REMOTE_ADDR"),
-            user_agent=request.headers.get("User-Agent", ""),
-            landing_url=request.build_absolute_uri()[:2000],
-        )
-    except DATABASE_ERRORS:
-        logger.exception("could not record a click for /r/%s", code)
-        close_quietly()
-        return unavailable(request)
-    response = ReferralRedirect(
-        redirect.location_for(target, click_id=click_id, to=request.GET.get("to"))
+    click_id = None
+    if request.method == "GET":  # HEAD (link checkers, unfurlers) shows the way, counts nothing
+        try:
+            click_id = redirect.record_click(
+                target,
+                source="redirect",
+                referrer=request.headers.get("Referer", ""),
+                ip=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("User-Agent", ""),
+                landing_url=request.build_absolute_uri()[:2000],
+            )
+        except DATABASE_ERRORS:
+            logger.exception("could not record a click for /r/%s", code)
+            close_quietly()
+            return unavailable(request)
+    (_, location), *headers = redirect.redirect_headers(
+        target,
+        click_id=click_id,
+        to=request.GET.get("to"),
+        secure=redirect.secure_cookie(request.is_secure()),
     )
-    response["Set-Cookie"] = redirect.cookie_header(
-        click_id, window_days=target.window_days, secure=is_secure(request.is_secure())
-    )
-    response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer-when-downgrade"
+    response = ReferralRedirect(location)
+    for name, value in headers:
+        response[name] = value
     return response
 
 
