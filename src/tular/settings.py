@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tular.integrations",
     "tular.api",
     "tular.analytics",
+    "tular.demo",
 ]
 
 MIDDLEWARE = [

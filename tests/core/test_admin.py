@@ -3,14 +3,15 @@
 import pytest
 from django.test import Client
 
-from tular.core.bootstrap import bootstrap
+from tular.demo.loader import load_demo
+from tular.workspaces.bootstrap import bootstrap
 
 
 @pytest.fixture
 def manager_client(db, monkeypatch):
     monkeypatch.setenv("TULAR_ADMIN_EMAIL", "manajer@toko.example")
     monkeypatch.setenv("TULAR_ADMIN_PASSWORD", "rahasia-yang-panjang-42")
-    bootstrap(demo=True)
+    load_demo(workspace=bootstrap().workspace)
     client = Client()
     assert client.login(username="manajer@toko.example", password="rahasia-yang-panjang-42")
     return client

@@ -9,7 +9,7 @@ from django.db.models import Count
 
 from tular.api.schemas import ProgramIn
 from tular.core import clock
-from tular.core.demo import load_demo
+from tular.demo.loader import load_demo
 from tular.participants.models import Participant
 from tular.programs.models import Program
 from tular.referrals.models import Conversion, Referral

@@ -1,4 +1,4 @@
-"""The periodic jobs of the foundation. Other contexts register theirs in their own jobs.py."""
+"""The API's periodic jobs, run by `tular worker` (which imports every app's `jobs` module)."""
 
 from tular.api.idempotency import prune_expired
 from tular.core.schedule import every

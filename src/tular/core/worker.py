@@ -1,7 +1,12 @@
-"""`tular worker`: runs enqueued django.tasks (django-tasks-db) and the periodic jobs."""
+"""`tular worker`: runs enqueued django.tasks (django-tasks-db) and the periodic jobs.
+
+On SIGTERM or SIGINT the worker finishes the task it is running and stops (django-tasks-db's
+own handling); a periodic job that is running is given the same chance.
+"""
 
 import importlib
 import logging
+import signal
 import threading
 
 from django.apps import apps
@@ -11,9 +16,12 @@ from django.core.management import call_command
 from tular.core import schedule
 
 logger = logging.getLogger(__name__)
+# How long a periodic job that is running may take to finish once the worker stops.
+JOB_FINISH_SECONDS = 20
 
 
 def load_jobs() -> None:
+    """Import every app's `jobs` module, where it registers its periodic jobs."""
     for app in apps.get_app_configs():
         if app.name.startswith("tular."):
             try:
@@ -26,16 +34,22 @@ def load_jobs() -> None:
 def run_worker(*, interval: float = 1.0) -> int:
     load_jobs()
     stop = threading.Event()
-    schedule.start_thread(stop)
+    scheduler = schedule.start_thread(stop)
     backend = settings.TASKS["default"]["BACKEND"]
+    code = 0
     try:
         if backend.startswith("django_tasks_db"):
             call_command("db_worker", interval=interval, queue_name="*", verbosity=1)
         else:
             logger.info("task backend %s needs no worker loop; running periodic jobs only", backend)
-            threading.Event().wait()
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, lambda signum, frame: stop.set())
+            stop.wait()
     except KeyboardInterrupt:
         pass
+    except SystemExit as exc:  # db_worker's signal handler exits this way
+        code = exc.code if isinstance(exc.code, int) else 0
     finally:
         stop.set()
-    return 0
+        scheduler.join(JOB_FINISH_SECONDS)
+    return code

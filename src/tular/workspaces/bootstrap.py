@@ -1,4 +1,8 @@
-"""What `tular up` makes sure exists: the default workspace, a first manager, optional demo."""
+"""What `tular up` makes sure exists: the default workspace and a first manager.
+
+The demo is not loaded here (it sits above every app): `tular up --demo` calls
+`tular.demo.loader.load_demo` with the workspace this returns.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from tular.workspaces.models import Workspace
 from tular.workspaces.services import workspace_get_or_create
 
 DEFAULT_WORKSPACE = "default"
@@ -16,6 +21,7 @@ DEFAULT_WORKSPACE = "default"
 
 @dataclass
 class BootstrapResult:
+    workspace: Workspace
     messages: list[str] = field(default_factory=list)
 
 
@@ -41,14 +47,11 @@ def ensure_manager(result: BootstrapResult) -> None:
         )
 
 
-def bootstrap(*, demo: bool = False) -> BootstrapResult:
-    result = BootstrapResult()
+def bootstrap() -> BootstrapResult:
+    """The default workspace and the first manager, each created only when missing."""
     workspace, created = workspace_get_or_create(slug=DEFAULT_WORKSPACE, name="Default")
+    result = BootstrapResult(workspace=workspace)
     if created:
         result.messages.append("Created the default workspace.")
     ensure_manager(result)
-    if demo:
-        from tular.core.demo import load_demo
-
-        result.messages.append(load_demo(workspace=workspace))
     return result
