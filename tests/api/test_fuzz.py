@@ -48,7 +48,7 @@ CHECKS = [
     "ensure_resource_availability",
 ]
 MAX_EXAMPLES = 25  # per operation and phase
-TIME_BUDGET_S = int(os.environ.get("FUZZ_TIME", "80"))  # schemathesis' --max-time for the run
+TIME_BUDGET_S = int(os.environ.get("FUZZ_TIME", "70"))  # schemathesis' --max-time for the run
 HARD_TIMEOUT_S = TIME_BUDGET_S + 100  # killed past this: a hung run fails, never hangs CI
 SEED = os.environ.get("FUZZ_SEED")  # unset (CI): deterministic, the same inputs every run
 
