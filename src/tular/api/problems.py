@@ -219,17 +219,22 @@ def document_problems(schema: dict, *, publishable_ids: set[str]) -> dict:
                 responses.setdefault(str(status), _problem_response(status))
             # track/* calls carry event_id instead (api-v1, Idempotency).
             if method == "post" and "/track/" not in path:
-                parameters = operation.setdefault("parameters", [])
-                if not any(p.get("name") == IDEMPOTENCY_KEY["name"] for p in parameters):
-                    parameters.append(IDEMPOTENCY_KEY)
-                created = responses.get("201")
-                if created is not None and "200" not in responses:
-                    responses["200"] = {
-                        **created,
-                        "description": "A replay of the first response (same Idempotency-Key).",
-                    }
+                _document_idempotency_key(operation, responses)
             operation["responses"] = dict(sorted(responses.items()))
     return schema
+
+
+def _document_idempotency_key(operation: dict, responses: dict) -> None:
+    parameters = operation.setdefault("parameters", [])
+    if any(p.get("name") == IDEMPOTENCY_KEY["name"] for p in parameters):
+        return  # the operation documents the header itself (e.g. refuses it): its own words
+    parameters.append(IDEMPOTENCY_KEY)
+    created = responses.get("201")
+    if created is not None and "200" not in responses:
+        responses["200"] = {
+            **created,
+            "description": "A replay of the first response (same Idempotency-Key).",
+        }
 
 
 def install_openapi(api) -> None:
