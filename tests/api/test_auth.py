@@ -76,7 +76,7 @@ def test_a_revoked_key_is_a_401_problem(workspace, program):
     # given a key that worked and was then revoked
     key, raw = api_key_create(workspace=workspace)
     assert Api(raw).get("/api/v1/programs/pelanggan").status_code == 200
-    api_key_revoke(key=key)
+    api_key_revoke(workspace=workspace, key_id_or_prefix=str(key.pk))
     # then
     assert_unauthorized(Api(raw).get("/api/v1/programs/pelanggan"))
     assert_unauthorized(Api(raw).post("/api/v1/programs", {**PROGRAM_BODY, "slug": "baru"}))
@@ -85,7 +85,7 @@ def test_a_revoked_key_is_a_401_problem(workspace, program):
 
 def test_a_revoked_publishable_key_no_longer_records_clicks(workspace, participant):
     key, raw = api_key_create(workspace=workspace, publishable=True)
-    api_key_revoke(key=key)
+    api_key_revoke(workspace=workspace, key_id_or_prefix=str(key.pk))
     assert_unauthorized(Api(raw).post("/api/v1/track/click", {"code": participant["code"]}))
 
 

@@ -26,7 +26,7 @@ def test_an_unknown_path_is_a_404_problem_even_without_a_key(anonymous_api):
     [
         ("DELETE", "/api/v1/programs", {"GET", "POST"}),
         ("PUT", "/api/v1/programs", {"GET", "POST"}),
-        ("PATCH", "/api/v1/programs/pelanggan", {"GET"}),
+        ("PUT", "/api/v1/programs/pelanggan", {"GET", "PATCH"}),
         ("GET", "/api/v1/track/click", {"POST"}),
         ("DELETE", "/api/v1/track/click", {"POST"}),
     ],
