@@ -4,9 +4,7 @@ No browser is ever downloaded (never `playwright install`): .ci/run installs Deb
 when it is missing. Locally, without it, browser tests skip with the reason; in CI (CI=true)
 they fail instead, so a missing browser can never pass for a green run.
 
-Use in a test module (or list "tests.browser" in the root conftest's pytest_plugins):
-
-    pytest_plugins = ["tests.browser"]
+The root conftest registers these fixtures for every test:
 
     def test_something(page, live_server):
         page.goto(live_server.url + "/api/v1/docs")

@@ -11,7 +11,7 @@ from tular.tracking import redirect
 from tular.workspaces.services import api_key_create, workspace_get_or_create
 
 # Fixtures for tests that start real processes (isolated_env).
-pytest_plugins = ["tests.processes"]
+pytest_plugins = ["tests.processes", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

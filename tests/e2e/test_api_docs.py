@@ -2,9 +2,6 @@
 
 import re
 
-# The `page` fixture (real Chromium); registered here until the root conftest lists it.
-pytest_plugins = ["tests.browser"]
-
 # Swagger UI's own wording when it cannot use a document (a repeated key, a bad version, ...).
 REFUSALS = re.compile(r"Unable to render this definition|Parser error|Resolver error", re.I)
 
