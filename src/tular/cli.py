@@ -283,6 +283,10 @@ def supervise(*, server: Child, worker: Child | None, url: str, health_host: str
         server.stop(timeout=SERVER_STOP_SECONDS)
         if worker is not None:
             worker.stop(timeout=WORKER_STOP_SECONDS)
+    for child in (server, worker):
+        if child is not None and child.exit_code not in (None, 0) and exit_code == 0:
+            print(f"tular: the {child.name} exited with status {child.exit_code}", file=sys.stderr)
+            exit_code = 1
     print("Tular stopped.", flush=True)
     return exit_code
 

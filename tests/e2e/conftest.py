@@ -1,13 +1,16 @@
 """Real processes over real HTTP: a `tular` started as a user would, on a free port."""
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
 from tests.processes import free_port
@@ -25,13 +28,53 @@ def run_tular(env, *args, timeout=60) -> subprocess.CompletedProcess:
 
 
 class RunningTular:
-    def __init__(self, process: subprocess.Popen, url: str, log: Path):
+    def __init__(self, process: subprocess.Popen, url: str, log: Path, env: dict):
         self.process = process
         self.url = url
         self.log = log
+        self.env = env
 
     def output(self) -> str:
         return self.log.read_text()
+
+
+def launch(env: dict, args, log_dir: Path) -> RunningTular:
+    """Start `tular ARGS --port P` in its own session (as a terminal would: its own process
+    group) and wait for /healthz to answer 200."""
+    port = free_port()
+    log = log_dir / f"tular-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "tular.cli", *args, "--port", str(port)],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    running = RunningTular(process, f"http://127.0.0.1:{port}", log, env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"tular exited early ({process.returncode}):\n{running.output()}")
+        try:
+            if httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200:
+                return running
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    stop(running)
+    pytest.fail(f"tular did not become healthy:\n{running.output()}")
+
+
+def stop(running: RunningTular) -> None:
+    """SIGTERM to `up` (which stops its children), then to whatever is left of its group."""
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGTERM)
+        try:
+            running.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(running.process.pid, signal.SIGKILL)
+            running.process.wait()
 
 
 @pytest.fixture
@@ -40,35 +83,65 @@ def start_tular(isolated_env, tmp_path):
     started = []
 
     def start(*args, env_extra=None) -> RunningTular:
-        port = free_port()
-        env = {**isolated_env, **(env_extra or {})}
-        log = tmp_path / f"tular-{port}.log"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "tular.cli", *args, "--port", str(port)],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        running = RunningTular(process, f"http://127.0.0.1:{port}", log)
+        running = launch({**isolated_env, **(env_extra or {})}, args, tmp_path)
         started.append(running)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"tular exited early ({process.returncode}):\n{running.output()}")
-            try:
-                if httpx.get(f"{running.url}/healthz", timeout=1).status_code == 200:
-                    return running
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"tular did not become healthy:\n{running.output()}")
+        return running
 
     yield start
     for running in started:
-        if running.process.poll() is None:
-            os.killpg(running.process.pid, signal.SIGTERM)
-            try:
-                running.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(running.process.pid, signal.SIGKILL)
+        stop(running)
+
+
+@pytest.fixture(scope="module")
+def module_env(tmp_path_factory):
+    """isolated_env for a whole module: a data dir, and on PostgreSQL a database, of its own."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
+    env["TULAR_DATA_DIR"] = str(tmp_path_factory.mktemp("up") / "data")
+    base_url = os.environ.get("DATABASE_URL", "")
+    database = admin_url = None
+    if base_url.startswith(("postgres://", "postgresql://")):
+        database = f"tular_e2e_{uuid.uuid4().hex[:10]}"
+        admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + database
+    else:
+        env.pop("DATABASE_URL", None)
+    yield env
+    if database:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def running_up(module_env, tmp_path_factory):
+    """One `tular up` shared by the tests of a module that only talk to it."""
+    running = launch(module_env, ["up"], tmp_path_factory.mktemp("logs"))
+    yield running
+    stop(running)
+
+
+def descendants(pid: int) -> set[int]:
+    """Every process below `pid` (Linux /proc), whatever process group it runs in."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
