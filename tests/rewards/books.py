@@ -184,6 +184,9 @@ def assert_ledger_balances() -> None:
     assert not LedgerTransaction.objects.filter(entries__isnull=True).exists()
 
 
+OUTSTANDING = (Payout.Status.draft, Payout.Status.sent)
+
+
 def assert_books_agree(program) -> None:
     """The ledger says what the rewards say, for every participant and currency of `program`.
 
@@ -191,17 +194,20 @@ def assert_books_agree(program) -> None:
     - approved + paid balances = Σ (amount - reversed_amount) of approved and paid rewards
       (rejected and reversed rewards hold nothing: what was left went back to the program);
     - paid balance = Σ items of the participant's paid payouts;
-    - what is approved but neither promised by an open payout nor held by an unclaimed approved
-      reward is zero or a debt (≤ 0), never money that no reward accounts for;
+    - what is approved but neither promised by an outstanding (draft or sent) payout nor held by
+      an unclaimed approved reward is zero or a debt (≤ 0), never money no reward accounts for;
     - the program's expense account is exactly minus what participants hold;
     - 0 ≤ reversed_amount ≤ amount, and a `reversed` reward is reversed in full;
-    - an open payout holds approved rewards only, a paid one paid rewards only, and every paid
-      reward is in a paid payout; payout items are positive.
+    - a draft or sent payout holds approved rewards only, a paid one paid rewards only, a failed
+      one none; every paid reward is in a paid payout; payout items are positive;
+    - a draft's item never pays more than its rewards are worth now, and nothing was reversed
+      after it was sent; every participant with rewards in a payout has an item in it.
     """
     assert_ledger_balances()
     rewards = list(Reward.objects.filter(program=program, amount__isnull=False))
     payout_status = dict(Payout.objects.filter(program=program).values_list("pk", "status"))
     expected: dict = defaultdict(lambda: {"pending": 0, "approved+paid": 0, "unclaimed": 0})
+    claimed: dict = defaultdict(int)  # (payout, participant) → net of its rewards in it
     for reward in rewards:
         assert 0 <= reward.reversed_amount <= reward.amount, reward
         if reward.status == RewardStatus.reversed:
@@ -217,18 +223,29 @@ def assert_books_agree(program) -> None:
                 assert reward.status == RewardStatus.approved, reward
                 expected[key]["unclaimed"] += net(reward)
             else:
-                expected_payout = {"approved": "open", "paid": "paid"}[reward.status]
-                assert payout_status[reward.payout_id] == expected_payout, reward
+                allowed = {"approved": OUTSTANDING, "paid": ("paid",)}[reward.status]
+                assert payout_status[reward.payout_id] in allowed, reward
+                claimed[(reward.payout_id, reward.participant_id)] += net(reward)
         else:
             assert reward.payout_id is None
 
     paid_items: dict = defaultdict(int)
     open_items: dict = defaultdict(int)
+    with_item = set()
     for item in PayoutItem.objects.filter(payout__program=program).select_related("payout"):
         assert item.amount > 0
         assert item.netted <= 0
-        bucket = paid_items if item.payout.status == Payout.Status.paid else open_items
-        bucket[(item.participant_id, item.payout.currency)] += item.amount
+        assert item.reversed_after_send >= 0
+        status = item.payout.status
+        if status == Payout.Status.draft:
+            assert item.reversed_after_send == 0, item
+            assert item.amount <= claimed[(item.payout_id, item.participant_id)], item
+        if status == Payout.Status.paid:
+            paid_items[(item.participant_id, item.payout.currency)] += item.amount
+        elif status in OUTSTANDING:
+            open_items[(item.participant_id, item.payout.currency)] += item.amount
+        with_item.add((item.payout_id, item.participant_id))
+    assert set(claimed) <= with_item, set(claimed) - with_item
 
     held = defaultdict(int)
     rows = (
@@ -260,7 +277,7 @@ def assert_books_agree(program) -> None:
 
 
 def payable(program, currency) -> dict:
-    """Per participant: approved balance - items of open payouts - unreversed amounts of
+    """Per participant: approved balance - items of draft and sent payouts - unreversed amounts of
     approved rewards in no payout. Zero right after a payout that gave them an item (their debt
     was paid off by it); negative while they owe."""
     result: dict = defaultdict(int)
@@ -271,7 +288,7 @@ def payable(program, currency) -> dict:
     ):
         result[row["participant_id"]] += row["total"]
     for item in PayoutItem.objects.filter(
-        payout__program=program, payout__currency=currency, payout__status=Payout.Status.open
+        payout__program=program, payout__currency=currency, payout__status__in=OUTSTANDING
     ):
         result[item.participant_id] -= item.amount
     for reward in Reward.objects.filter(

@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import assert_problem
 from tests.rewards.books import assert_books_agree, balance, make_referral, make_sale
-from tular.rewards.models import Reward
+from tular.rewards.models import Payout, Reward
 from tular.rewards.services import rewards_release_due
 
 REWARD_FIELDS = {
@@ -169,7 +169,7 @@ def test_the_payout_flow(api, earned, andi, budi, books_program, frozen):
     assert response.status_code == 201, response.content
     payout = response.json()
     assert {"id", "total", "currency", "status", "items"} <= payout.keys()
-    assert (payout["total"], payout["currency"], payout["status"]) == (93750000, "IDR", "open")
+    assert (payout["total"], payout["currency"], payout["status"]) == (93750000, "IDR", "draft")
     assert [(i["participant_id"], i["amount"]) for i in payout["items"]] == [
         (str(andi.pk), 93750000)
     ]
@@ -199,10 +199,12 @@ def test_the_payout_flow(api, earned, andi, budi, books_program, frozen):
     assert_books_agree(books_program)
 
 
-def test_a_payout_with_no_approved_rewards_is_201_with_total_zero_and_no_items(api, books_program):
-    response = api.post("/api/v1/payouts", {"program": "hadiah", "currency": "IDR"})
-    assert response.status_code == 201, response.content
-    assert (response.json()["total"], response.json()["items"]) == (0, [])
+def test_a_payout_with_no_approved_rewards_is_a_422_and_none_is_made(api, books_program):
+    body = assert_problem(
+        api.post("/api/v1/payouts", {"program": "hadiah", "currency": "IDR"}), 422
+    )
+    assert body["detail"] == "nothing to pay: no approved rewards in IDR in program hadiah"
+    assert not Payout.objects.exists()
 
 
 def test_a_payout_of_an_unknown_program_is_a_422(api, books_program):
@@ -235,7 +237,7 @@ def test_another_workspaces_payout_is_a_404(api, outsider_api, earned):
     assert_problem(
         outsider_api.post("/api/v1/payouts", {"program": "hadiah", "currency": "IDR"}), 422
     )
-    assert api.get(f"/api/v1/payouts/{payout['id']}").json()["status"] == "open"
+    assert api.get(f"/api/v1/payouts/{payout['id']}").json()["status"] == "draft"
 
 
 def test_the_endpoints_need_a_secret_key(anonymous_api, publishable_api, earned):
@@ -256,3 +258,23 @@ def test_the_openapi_document_lists_the_reward_and_payout_paths(anonymous_api):
     assert "post" in paths["/api/v1/payouts"]
     assert "get" in paths["/api/v1/payouts/{payout_id}/export.csv"]
     assert "post" in paths["/api/v1/payouts/{payout_id}/mark-paid"]
+    assert "get" in paths["/api/v1/payouts"]
+    assert "post" in paths["/api/v1/payouts/{payout_id}/send"]
+    assert "post" in paths["/api/v1/payouts/{payout_id}/mark-failed"]
+
+
+def test_the_export_has_one_200_response_in_the_served_document(anonymous_api):
+    import json
+
+    def no_duplicates(pairs):
+        keys = [key for key, _ in pairs]
+        assert len(keys) == len(set(keys)), keys
+        return dict(pairs)
+
+    text = anonymous_api.get("/api/v1/openapi.json").content.decode()
+    document = json.loads(text, object_pairs_hook=no_duplicates)
+    responses = document["paths"]["/api/v1/payouts/{payout_id}/export.csv"]["get"]["responses"]
+    assert list(responses).count("200") == 1
+    assert "text/csv" in responses["200"]["content"]
+    item = document["components"]["schemas"]["PayoutItemOut"]["properties"]
+    assert "reversed_after_send" in item and item["reversed_after_send"]["description"]

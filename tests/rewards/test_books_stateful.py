@@ -1,5 +1,6 @@
 """Property: whatever happens, in whatever order — sign-ups, sales in two currencies, partial
-refunds, approvals, rejections, holds ending, payouts, payments, cancellations — the books agree.
+refunds, approvals, rejections, holds ending, payouts made, sent, paid and failed, cancellations,
+reversals while a reward is in a draft or a sent payout — the books agree.
 
 Checked after every step (see `books.assert_books_agree` for the exact list):
 - every ledger transaction sums to zero per currency, and so does the whole ledger (money is
@@ -10,12 +11,16 @@ Checked after every step (see `books.assert_books_agree` for the exact list):
 - 0 ≤ reversed_amount ≤ amount; a `reversed` reward is reversed in full;
 - a sale reward that was neither rejected nor clawed back by a cancellation has lost exactly
   round_half_even(amount x refunded / sale) — refunds add up exactly; a clawed-back one all of it;
-- no reward is ever in two payouts (each payout's rewards, as gathered, are disjoint from every
-  other's, and a reward never moves from one payout to another);
+- a reward is paid at most once: a payout never gathers a reward a paid payout paid; a draft
+  only loses rewards (to reversals), never gains any; from `sent` on, a payout's rewards and
+  items are exactly what they were when it was sent (a failed one releases its rewards);
+- money out never exceeds what was earned: each participant's item in a paid payout is at most
+  what their rewards in it were worth, net of reversals, at the moment the payout was sent;
 - after a payout, a participant with an item owes nothing any more, and one without an item had
-  nothing payable;
+  nothing payable; a payout with nothing to pay is refused and not made;
 - approving or rejecting a reward whose status does not allow it is a Conflict and changes
-  nothing; marking a payout paid twice is a Conflict.
+  nothing; so are marking a payout paid twice, sending what is not a draft (or an empty one), and
+  marking failed what was not sent.
 """
 
 import os
@@ -35,10 +40,15 @@ from hypothesis.stateful import (
 
 from tests.rewards import books
 from tular.core import clock
-from tular.core.errors import Conflict
+from tular.core.errors import Conflict, Invalid
 from tular.referrals.models import Conversion, ConversionKind, Referral
 from tular.rewards.models import Payout, Reward, RewardStatus
-from tular.rewards.payouts import payout_create, payout_mark_paid
+from tular.rewards.payouts import (
+    payout_create,
+    payout_mark_failed,
+    payout_mark_paid,
+    payout_send,
+)
 from tular.rewards.services import reward_approve, reward_reject, rewards_release_due
 from tular.workspaces.services import workspace_get_or_create
 
@@ -65,6 +75,8 @@ class Books(RuleBasedStateMachine):
         self.referrers = [books.make_participant(self.program, n) for n in ("Andi", "Budi")]
         self.friends = [books.make_participant(self.program, "Citra")]
         self.gathered: dict = {}  # payout id → reward ids it gathered
+        self.at_send: dict = {}  # payout id → (reward ids, {participant: item}, {participant: net})
+        self.paid_rewards: set = set()  # rewards a paid payout paid
         self.clawed: set = set()  # rewards a cancellation reversed in full
 
     def teardown(self):
@@ -134,8 +146,10 @@ class Books(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 50))
     def cancel(self, pick):
         referral = _pick(self._referrals(), pick)
-        if referral is None:
-            return
+        if referral is not None:
+            self._cancel(referral)
+
+    def _cancel(self, referral):
         young = Reward.objects.filter(
             referral=referral,
             amount__isnull=False,
@@ -143,6 +157,39 @@ class Books(RuleBasedStateMachine):
         ).exclude(status=RewardStatus.rejected)
         self.clawed |= set(young.values_list("pk", flat=True))
         books.cancel(referral)
+
+    def _reverse_in(self, status, pick, how, percent):
+        """Take back (part of) a reward that sits in a payout of `status`."""
+        reward = _pick(
+            list(
+                Reward.objects.filter(program=self.program, payout__status=status)
+                .select_related("conversion", "referral")
+                .order_by("pk")
+            ),
+            pick,
+        )
+        if reward is None:
+            return
+        if how == "cancel" and reward.referral.cancelled_at is None:
+            self._cancel(reward.referral)
+        elif reward.conversion_id is not None:
+            self._refund([reward.conversion], 0, 100 if how == "refund all" else percent)
+
+    @rule(
+        pick=st.integers(0, 50),
+        how=st.sampled_from(["refund part", "refund all", "cancel"]),
+        percent=st.integers(1, 99),
+    )
+    def reverse_in_a_draft_payout(self, pick, how, percent):
+        self._reverse_in(Payout.Status.draft, pick, how, percent)
+
+    @rule(
+        pick=st.integers(0, 50),
+        how=st.sampled_from(["refund part", "refund all", "cancel"]),
+        percent=st.integers(1, 99),
+    )
+    def reverse_in_a_sent_payout(self, pick, how, percent):
+        self._reverse_in(Payout.Status.sent, pick, how, percent)
 
     @rule(days=st.integers(0, 10))
     def time_passes(self, days):
@@ -181,12 +228,24 @@ class Books(RuleBasedStateMachine):
 
     @rule(currency=st.sampled_from(["IDR", "USD"]))
     def payout(self, currency):
-        payout = payout_create(
-            workspace=self.program.workspace, program=self.program, currency=currency
-        )
+        self._make_payout(currency)
+
+    def _make_payout(self, currency):
+        before = Payout.objects.count()
+        try:
+            payout = payout_create(
+                workspace=self.program.workspace, program=self.program, currency=currency
+            )
+        except Invalid:
+            # Nothing to pay: nothing made, and nobody had anything payable.
+            assert Payout.objects.count() == before
+            owed = books.payable(self.program, currency)
+            waiting = books.unclaimed(self.program, currency)
+            for participant_id in set(owed) | set(waiting):
+                assert owed[participant_id] + waiting[participant_id] <= 0, participant_id
+            return None
         gathered = set(Reward.objects.filter(payout=payout).values_list("pk", flat=True))
-        for earlier in self.gathered.values():
-            assert not gathered & earlier
+        assert gathered and not gathered & self.paid_rewards
         self.gathered[payout.pk] = gathered
         # Each participant with an item had their debt paid off by it; each without one had
         # nothing payable (no approved reward, or a debt that ate them), and keeps their rewards.
@@ -198,24 +257,70 @@ class Books(RuleBasedStateMachine):
                 assert owed[participant_id] == 0, participant_id
             else:
                 assert owed[participant_id] + waiting[participant_id] <= 0, participant_id
+        return payout
+
+    def _remember_send(self, payout):
+        """What a payout holds at the moment it is sent (mark-paid of a draft sends it too)."""
+        rewards = list(Reward.objects.filter(payout=payout))
+        worth: dict = {}
+        for reward in rewards:
+            worth[reward.participant_id] = worth.get(reward.participant_id, 0) + books.net(reward)
+        items = dict(payout.items.values_list("participant_id", "amount"))
+        self.at_send[payout.pk] = ({reward.pk for reward in rewards}, items, worth)
+
+    def _payouts(self, *statuses):
+        return list(Payout.objects.filter(program=self.program, status__in=statuses).order_by("pk"))
+
+    @rule(pick=st.integers(0, 20))
+    def send(self, pick):
+        payout = _pick(self._payouts("draft", "sent", "paid", "failed"), pick)
+        if payout is None:
+            return
+        if payout.status == "draft" and payout.items.exists():
+            self._remember_send(payout)
+            payout_send(payout=payout)
+        else:
+            with pytest.raises(Conflict):
+                payout_send(payout=payout)
+
+    @rule(pick=st.integers(0, 20))
+    def mark_failed(self, pick):
+        payout = _pick(self._payouts("draft", "sent", "paid", "failed"), pick)
+        if payout is None:
+            return
+        if payout.status == "sent":
+            payout_mark_failed(payout=payout, reason="rekening tidak ditemukan")
+            assert not Reward.objects.filter(payout=payout).exists()
+        else:
+            with pytest.raises(Conflict):
+                payout_mark_failed(payout=payout, reason="x")
+
+    def _pay(self, payout):
+        if payout.status == "draft":
+            if not payout.items.exists():
+                with pytest.raises(Conflict):
+                    payout_mark_paid(payout=payout)
+                return
+            self._remember_send(payout)
+        payout_mark_paid(payout=payout)
+        self.paid_rewards |= set(Reward.objects.filter(payout=payout).values_list("pk", flat=True))
 
     @rule()
     def settle(self):
-        """Pay out IDR and pay it at once, as a monthly run would."""
-        self.payout("IDR")
-        payout_mark_paid(Payout.objects.filter(program=self.program).latest("pk"))
+        """Pay out IDR and pay it at once, as a monthly run would (create → mark-paid)."""
+        payout = self._make_payout("IDR")
+        if payout is not None:
+            self._pay(payout)
 
     @rule(pick=st.integers(0, 20), twice=st.booleans())
     def mark_paid(self, pick, twice):
-        payout = _pick(
-            list(Payout.objects.filter(program=self.program, status="open").order_by("pk")), pick
-        )
+        payout = _pick(self._payouts("draft", "sent"), pick)
         if payout is None:
             return
-        payout_mark_paid(payout)
+        self._pay(payout)
         if twice:
             with pytest.raises(Conflict):
-                payout_mark_paid(payout)
+                payout_mark_paid(payout=payout)
 
     # -------------------------------------------------------------------------- invariants
 
@@ -238,10 +343,33 @@ class Books(RuleBasedStateMachine):
                 assert reward.reversed_amount == expected, reward
 
     @invariant()
-    def rewards_stay_in_the_payout_that_gathered_them(self):
-        for payout_id, gathered in self.gathered.items():
-            now_in = set(Reward.objects.filter(payout_id=payout_id).values_list("pk", flat=True))
-            assert now_in == gathered
+    def payouts_only_lose_rewards_until_sent_then_are_frozen(self):
+        for payout in Payout.objects.filter(program=self.program):
+            now_in = set(Reward.objects.filter(payout=payout).values_list("pk", flat=True))
+            items = dict(payout.items.values_list("participant_id", "amount"))
+            assert now_in <= self.gathered[payout.pk]
+            if payout.status == "failed":
+                assert not now_in
+            if payout.status in ("sent", "paid", "failed"):
+                rewards_at_send, items_at_send, _worth = self.at_send[payout.pk]
+                assert items == items_at_send, payout
+                if payout.status != "failed":
+                    assert now_in == rewards_at_send, payout
+
+    @invariant()
+    def money_out_never_exceeds_what_was_earned_when_sent(self):
+        paid_total: dict = {}
+        worth_total: dict = {}
+        for payout in Payout.objects.filter(program=self.program, status="paid"):
+            _rewards, items, worth = self.at_send[payout.pk]
+            for participant_id, amount in items.items():
+                assert 0 < amount <= worth.get(participant_id, 0), (payout, participant_id)
+                key = (participant_id, payout.currency)
+                paid_total[key] = paid_total.get(key, 0) + amount
+                worth_total[key] = worth_total.get(key, 0) + worth[participant_id]
+        for (participant_id, currency), paid in paid_total.items():
+            assert books.balance(participant_id, currency)["paid"] == paid
+            assert paid <= worth_total[(participant_id, currency)]
 
 
 @pytest.mark.django_db

@@ -14,11 +14,12 @@ from tests.rewards.books import (
     make_participant,
     make_program,
     make_referral,
+    make_refund,
     make_sale,
 )
-from tular.core.errors import Conflict
+from tular.core.errors import Conflict, Invalid
 from tular.rewards.models import Payout, PayoutItem, Reward
-from tular.rewards.payouts import payout_create, payout_mark_paid
+from tular.rewards.payouts import payout_create, payout_mark_paid, payout_send
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -29,13 +30,15 @@ pytestmark = [
 
 
 def _in_parallel(count, work):
+    """`work()` (or `work(index)` when it takes one argument) in `count` threads at once."""
     barrier = threading.Barrier(count)
     results, errors = [None] * count, [None] * count
+    takes_index = work.__code__.co_argcount == 1
 
     def run(index):
         try:
             barrier.wait(timeout=10)
-            results[index] = work()
+            results[index] = work(index) if takes_index else work()
         except Exception as exc:
             errors[index] = exc
         finally:
@@ -68,8 +71,13 @@ def test_concurrent_payouts_put_each_reward_in_exactly_one(approved_rewards, thr
         lambda: payout_create(workspace=program.workspace, program=program, currency="IDR").pk,
     )
 
-    assert errors == [None] * threads
-    assert len(set(results)) == threads
+    # The first payout gathers everything; the others find nothing to pay and are not made.
+    made = [result for result in results if result is not None]
+    assert len(made) == len(set(made)) >= 1
+    assert all(isinstance(error, Invalid) for error in errors if error is not None)
+    assert sum(error is None for error in errors) == len(made)
+    assert set(Payout.objects.values_list("pk", flat=True)) == set(made)
+    results = made
     rewards = list(Reward.objects.filter(program=program))
     assert all(reward.payout_id in results for reward in rewards)
     # Each participant is paid exactly what their rewards are worth, across all the payouts.
@@ -98,7 +106,7 @@ def test_a_payout_marked_paid_twice_at_once_is_paid_once(approved_rewards):
     payout = payout_create(workspace=program.workspace, program=program, currency="IDR")
 
     results, errors = _in_parallel(
-        2, lambda: payout_mark_paid(Payout.objects.get(pk=payout.pk)).status
+        2, lambda: payout_mark_paid(payout=Payout.objects.get(pk=payout.pk)).status
     )
 
     assert sorted(map(str, results)) == ["None", "paid"]
@@ -106,4 +114,31 @@ def test_a_payout_marked_paid_twice_at_once_is_paid_once(approved_rewards):
     assert sum(balance(person)["paid"] for person in people) == sum(
         Reward.objects.values_list("amount", flat=True)
     )
+    assert_books_agree(program)
+
+
+@pytest.mark.parametrize("action", ["send", "mark_paid"])
+def test_a_refund_racing_a_send_is_either_dropped_from_the_draft_or_a_debt(
+    approved_rewards, action
+):
+    program, _people = approved_rewards
+    payout = payout_create(workspace=program.workspace, program=program, currency="IDR")
+    reward = Reward.objects.filter(payout=payout).order_by("pk").first()
+    sale = reward.conversion
+    change = {"send": payout_send, "mark_paid": payout_mark_paid}[action]
+    works = [
+        lambda: make_refund(sale, sale.amount)[1],
+        lambda: change(payout=Payout.objects.get(pk=payout.pk)).status,
+    ]
+
+    _results, errors = _in_parallel(2, lambda index: works[index]())
+
+    assert errors == [None, None]
+    reward.refresh_from_db()
+    item = PayoutItem.objects.get(payout=payout, participant_id=reward.participant_id)
+    if reward.payout_id is None:  # the refund came first: the draft dropped the reward
+        assert reward.status == "reversed"
+        assert item.reversed_after_send == 0
+    else:  # the payout was frozen first: the refund is a debt on the sent item
+        assert item.reversed_after_send == reward.amount
     assert_books_agree(program)

@@ -51,8 +51,13 @@ def test_a_payout_gathers_approved_monetary_rewards_per_participant_and_currency
     # then
     assert payout_items(payout) == sorted(
         [
-            {"participant_id": andi.pk, "amount": 93750000 + 50000000, "netted": 0},
-            {"participant_id": budi.pk, "amount": 25000000, "netted": 0},
+            {
+                "participant_id": andi.pk,
+                "amount": 93750000 + 50000000,
+                "netted": 0,
+                "reversed_after_send": 0,
+            },
+            {"participant_id": budi.pk, "amount": 25000000, "netted": 0, "reversed_after_send": 0},
         ],
         key=lambda item: item["participant_id"],
     )
@@ -60,7 +65,9 @@ def test_a_payout_gathers_approved_monetary_rewards_per_participant_and_currency
     assert Reward.objects.filter(payout=payout).count() == 3
     assert not Reward.objects.filter(payout=payout, currency="USD").exists()
     usd = _payout(books_program, "USD")
-    assert payout_items(usd) == [{"participant_id": budi.pk, "amount": 10000, "netted": 0}]
+    assert payout_items(usd) == [
+        {"participant_id": budi.pk, "amount": 10000, "netted": 0, "reversed_after_send": 0}
+    ]
     assert_books_agree(books_program)
 
 
@@ -69,17 +76,19 @@ def test_a_reward_is_never_gathered_twice(books_program, andi, frozen):
     frozen.advance(days=14)
     rewards_release_due()
     first = _payout(books_program)
-    second = _payout(books_program)
+    with pytest.raises(Invalid, match="nothing to pay"):
+        _payout(books_program)
     assert payout_total(first) == 93750000
-    assert payout_total(second) == 0
-    assert payout_items(second) == []
+    assert Payout.objects.count() == 1
 
 
-def test_a_payout_with_nothing_approved_has_total_zero_and_no_items(books_program, andi):
+def test_a_payout_with_nothing_approved_is_refused_and_not_made(books_program, andi):
     make_sale(make_referral(books_program, andi), 750000000)  # pending
-    payout = _payout(books_program)
-    assert (payout_total(payout), payout_items(payout), payout.status) == (0, [], "open")
-    payout_mark_paid(payout)
+    with pytest.raises(Invalid) as refused:
+        _payout(books_program)
+    assert refused.value.detail == "nothing to pay: no approved rewards in IDR in program hadiah"
+    assert not Payout.objects.exists()
+    assert not Reward.objects.filter(payout__isnull=False).exists()
     assert not LedgerTransaction.objects.filter(kind="paid").exists()
 
 
@@ -91,16 +100,17 @@ def test_a_participant_whose_debt_exceeds_their_rewards_gets_nothing_until_later
     sale, _ = make_sale(referral, 750000000)
     frozen.advance(days=14)
     rewards_release_due()
-    payout_mark_paid(_payout(books_program))
+    payout_mark_paid(payout=_payout(books_program))
     make_refund(sale, 750000000)
     # and a new reward of Rp500.000 is approved
     make_sale(referral, 400000000)
     frozen.advance(days=14)
     rewards_release_due()
 
-    # when a payout is made, Andi gets no item and the new reward stays for later
-    payout = _payout(books_program)
-    assert payout_items(payout) == []
+    # when a payout is made, Andi's debt eats it all: refused, the new reward stays for later
+    with pytest.raises(Invalid, match="offset by debts"):
+        _payout(books_program)
+    assert Payout.objects.filter(status="draft").count() == 0
     later = Reward.objects.get(payout__isnull=True, status="approved")
     assert later.amount == 50000000
     assert balance(andi)["approved"] == 50000000 - 93750000
@@ -112,10 +122,15 @@ def test_a_participant_whose_debt_exceeds_their_rewards_gets_nothing_until_later
     rewards_release_due()
     payout = _payout(books_program)
     assert payout_items(payout) == [
-        {"participant_id": andi.pk, "amount": 50000000, "netted": -93750000}
+        {
+            "participant_id": andi.pk,
+            "amount": 50000000,
+            "netted": -93750000,
+            "reversed_after_send": 0,
+        }
     ]
     assert Reward.objects.filter(payout=payout).count() == 2
-    payout_mark_paid(payout)
+    payout_mark_paid(payout=payout)
     assert balance(andi) == {"pending": 0, "approved": 0, "paid": 93750000 + 50000000}
     assert_books_agree(books_program)
 
@@ -131,7 +146,7 @@ def test_mark_paid_moves_each_item_to_paid_and_marks_the_rewards_paid(
     payout = _payout(books_program)
     frozen.advance(days=2)
 
-    payout_mark_paid(payout)
+    payout_mark_paid(payout=payout)
 
     payout.refresh_from_db()
     assert (payout.status, payout.paid_at) == ("paid", frozen.now)
@@ -149,9 +164,9 @@ def test_marking_a_payout_paid_twice_is_a_conflict(books_program, andi, frozen):
     frozen.advance(days=14)
     rewards_release_due()
     payout = _payout(books_program)
-    payout_mark_paid(payout)
+    payout_mark_paid(payout=payout)
     with pytest.raises(Conflict):
-        payout_mark_paid(payout)
+        payout_mark_paid(payout=payout)
     assert balance(andi)["paid"] == 93750000
     assert_books_agree(books_program)
 

@@ -4,6 +4,7 @@ Sale rule: 12.5 % to the referrer. Rp7.500.000 (750000000) earns Rp937.500 (9375
 below the program's auto-approve limit of Rp1.000.000.
 """
 
+import pytest
 
 from tests.rewards.books import (
     assert_books_agree,
@@ -15,8 +16,15 @@ from tests.rewards.books import (
     make_refund,
     make_sale,
 )
-from tular.rewards.models import LedgerTransaction, Reward
-from tular.rewards.payouts import payout_create, payout_mark_paid
+from tular.core.errors import Conflict
+from tular.rewards.models import LedgerTransaction, Payout, Reward
+from tular.rewards.payouts import (
+    payout_create,
+    payout_items,
+    payout_mark_failed,
+    payout_mark_paid,
+    payout_send,
+)
 from tular.rewards.services import reward_approve, reward_reject, rewards_release_due
 
 
@@ -158,8 +166,8 @@ def test_a_paid_reward_keeps_its_status_and_leaves_a_debt_that_the_next_payout_n
     sale, rewards = make_sale(referral, 750000000)
     frozen.advance(days=14)
     rewards_release_due()
-    payout_mark_paid(payout_create(workspace=books_program.workspace, program=books_program,
-                                   currency="IDR"))  # fmt: skip
+    payout_mark_paid(payout=payout_create(workspace=books_program.workspace,
+                                          program=books_program, currency="IDR"))  # fmt: skip
     assert balance(andi) == {"pending": 0, "approved": 0, "paid": 93750000}
 
     # when 40 % of the sale is refunded
@@ -180,31 +188,127 @@ def test_a_paid_reward_keeps_its_status_and_leaves_a_debt_that_the_next_payout_n
                            currency="IDR")  # fmt: skip
     item = payout.items.get()
     assert (item.participant_id, item.amount, item.netted) == (andi.pk, 56250000, -37500000)
-    payout_mark_paid(payout)
+    payout_mark_paid(payout=payout)
     assert balance(andi) == {"pending": 0, "approved": 0, "paid": 93750000 + 56250000}
     assert_books_agree(books_program)
 
 
-def test_a_reward_reversed_in_an_open_payout_is_still_paid_with_the_payout(
-    books_program, andi, frozen
-):
+def _in_a_payout(books_program, andi, frozen):
     sale, rewards = make_sale(make_referral(books_program, andi), 750000000)
     frozen.advance(days=14)
     rewards_release_due()
     payout = payout_create(workspace=books_program.workspace, program=books_program,
                            currency="IDR")  # fmt: skip
+    return sale, _reward(rewards), payout
+
+
+def test_a_reward_reversed_in_full_in_a_draft_payout_leaves_it_and_is_never_paid(
+    books_program, andi, frozen
+):
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
 
     make_refund(sale, 750000000)
-    reward = _reward(rewards)
-    # The payout's amount was fixed (and maybe sent to the bank): the reward stays in it.
+
+    reward.refresh_from_db()
+    assert (reward.status, reward.reversed_amount, reward.payout_id) == ("reversed", 93750000, None)
+    assert payout_items(payout) == []
+    assert_books_agree(books_program)
+    with pytest.raises(Conflict, match="nothing left to pay"):
+        payout_mark_paid(payout=payout)
+    assert balance(andi) == {"pending": 0, "approved": 0, "paid": 0}
+    assert Payout.objects.get(pk=payout.pk).status == "draft"
+
+
+def test_a_partial_refund_in_a_draft_payout_lowers_the_item(books_program, andi, budi, frozen):
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+
+    make_refund(sale, 300000000)  # 40 %
+
+    assert payout_items(payout) == [
+        {"participant_id": andi.pk, "amount": 56250000, "netted": 0, "reversed_after_send": 0}
+    ]
+    assert Reward.objects.get(pk=reward.pk).payout_id == payout.pk
+    payout_mark_paid(payout=payout)
+    assert balance(andi) == {"pending": 0, "approved": 0, "paid": 56250000}
+    assert_books_agree(books_program)
+
+
+def test_a_draft_nets_a_new_debt_from_a_sent_payout(books_program, andi, frozen):
+    # given a sent payout of Rp937.500, and a second reward in a draft
+    referral = make_referral(books_program, andi)
+    sale, _ = make_sale(referral, 750000000)
+    frozen.advance(days=14)
+    rewards_release_due()
+    sent = payout_send(payout=payout_create(workspace=books_program.workspace,
+                                            program=books_program, currency="IDR"))  # fmt: skip
+    make_sale(referral, 750000000)
+    frozen.advance(days=14)
+    rewards_release_due()
+    draft = payout_create(workspace=books_program.workspace, program=books_program,
+                          currency="IDR")  # fmt: skip
+
+    # when the sent payout's sale is refunded by 40 %
+    make_refund(sale, 300000000)
+
+    # then the sent payout shows the debt and the draft pays it off at once
+    assert payout_items(sent)[0]["amount"] == 93750000
+    assert payout_items(sent)[0]["reversed_after_send"] == 37500000
+    assert payout_items(draft) == [
+        {
+            "participant_id": andi.pk,
+            "amount": 56250000,
+            "netted": -37500000,
+            "reversed_after_send": 0,
+        }
+    ]
+    assert_books_agree(books_program)
+    payout_mark_paid(payout=sent)
+    payout_mark_paid(payout=draft)
+    assert balance(andi) == {"pending": 0, "approved": 0, "paid": 93750000 + 56250000}
+    assert_books_agree(books_program)
+
+
+def test_a_reward_reversed_in_a_sent_payout_is_still_paid_and_leaves_a_debt(
+    books_program, andi, frozen
+):
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+    payout_send(payout=payout)
+
+    make_refund(sale, 750000000)
+
+    reward.refresh_from_db()
+    # The payout was sent to the bank: the reward stays in it, its item shows the reversal.
     assert (reward.status, reward.reversed_amount, reward.payout_id) == (
         "approved",
         93750000,
         payout.pk,
     )
-    payout_mark_paid(payout)
-    assert _reward(rewards).status == "paid"
+    assert payout_items(payout) == [
+        {
+            "participant_id": andi.pk,
+            "amount": 93750000,
+            "netted": 0,
+            "reversed_after_send": 93750000,
+        }
+    ]
+    payout_mark_paid(payout=payout)
+    assert Reward.objects.get(pk=reward.pk).status == "paid"
     assert balance(andi) == {"pending": 0, "approved": -93750000, "paid": 93750000}
+    assert_books_agree(books_program)
+
+
+def test_a_failed_payout_frees_its_rewards_and_a_reward_reversed_meanwhile_is_reversed(
+    books_program, andi, frozen
+):
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+    payout_send(payout=payout)
+    make_refund(sale, 750000000)
+
+    payout_mark_failed(payout=payout, reason="rekening ditutup")
+
+    reward.refresh_from_db()
+    assert (reward.status, reward.payout_id) == ("reversed", None)
+    assert balance(andi) == {"pending": 0, "approved": 0, "paid": 0}
     assert_books_agree(books_program)
 
 

@@ -15,10 +15,23 @@ from tular.rewards import payouts as payout_services
 from tular.rewards import selectors
 from tular.rewards.models import Payout, Reward
 from tular.rewards.services import reward_approve, reward_reject
+from tular.workspaces.audit import Actor
 
 router = Router(tags=["rewards"])
 
 StatusName = Literal["pending", "approved", "needs_review", "rejected", "reversed", "paid"]
+PayoutStatusName = Literal["draft", "sent", "paid", "failed"]
+
+PAYOUT_LIFECYCLE = (
+    "A payout is `draft` when made: until it is sent, a reversal (track/refund, track/cancel) of "
+    "one of its rewards lowers that participant's item, or drops it (the reward leaves the "
+    "payout) when nothing is left, and its export is a preview "
+    "(`payout-<id>-draft-preview.csv`). `POST /payouts/{id}/send` freezes it (`sent`: exported "
+    "to the bank or handed to a provider); from then on a reversal is a debt, shown on the item "
+    "as `reversed_after_send` and netted by the participant's next payout. `mark-paid` moves the "
+    "money (`paid`; a draft is sent and paid in one step, frozen at that moment); `mark-failed` "
+    "(from `sent`) records that nothing was paid: the rewards are approved and unclaimed again."
+)
 
 
 class RewardOut(BaseModel):
@@ -69,9 +82,15 @@ class PayoutIn(Strict):
 
 class PayoutItemOut(BaseModel):
     participant_id: UUID
-    amount: int
+    amount: int = Field(description="What this item pays, in minor units (> 0).")
     netted: int = Field(
-        description="Debt from rewards reversed after payment that this item paid off (≤ 0)."
+        description="Debt from rewards reversed after they were sent or paid that this item "
+        "paid off (≤ 0)."
+    )
+    reversed_after_send: int = Field(
+        description="How much of this item's rewards was reversed after the payout was sent "
+        "(≥ 0). The item still pays its amount; this is a debt the participant's next payout "
+        "nets first. Always 0 on a draft (a draft's item follows reversals instead)."
     )
 
 
@@ -80,10 +99,34 @@ class PayoutOut(BaseModel):
     program: str
     total: int
     currency: str
-    status: Literal["open", "paid"]
+    status: PayoutStatusName = Field(description=PAYOUT_LIFECYCLE)
     created_at: datetime
+    sent_at: datetime | None
     paid_at: datetime | None
+    failed_at: datetime | None
+    failure_reason: str
+    reversed_after_send: int = Field(description="The items' `reversed_after_send`, summed.")
     items: list[PayoutItemOut]
+
+
+class PayoutList(BaseModel):
+    items: list[PayoutOut]
+    next: str | None = Field(
+        None, description="Pass as `after` for the next page; null on the last page."
+    )
+
+
+class PayoutFilters(Schema):
+    program: str | None = None
+    status: PayoutStatusName | None = None
+    after: UUID | None = None
+    limit: int = Field(100, ge=1, le=1000)
+
+
+class MarkFailedIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
+        description="Why the bank or provider could not pay it."
+    )
 
 
 def _reward_out(reward: Reward) -> dict:
@@ -119,7 +162,11 @@ def _payout_out(payout: Payout) -> dict:
         "currency": payout.currency,
         "status": payout.status,
         "created_at": payout.created_at,
+        "sent_at": payout.sent_at,
         "paid_at": payout.paid_at,
+        "failed_at": payout.failed_at,
+        "failure_reason": payout.failure_reason,
+        "reversed_after_send": sum(item["reversed_after_send"] for item in items),
         "items": items,
     }
 
@@ -162,22 +209,53 @@ def get_reward(request, reward_id: str):
 
 @router.post("/rewards/{reward_id}/approve", response={200: RewardOut})
 def approve_reward(request, reward_id: str):
-    reward = reward_approve(reward=_reward(request, reward_id))
+    reward = reward_approve(
+        reward=_reward(request, reward_id), actor=Actor.for_api_key(request.api_key)
+    )
     return _reward_out(_reward(request, reward.pk))
 
 
 @router.post("/rewards/{reward_id}/reject", response={200: RewardOut})
 def reject_reward(request, reward_id: str, payload: Body[RejectIn | None] = None):
     reason = payload.reason if payload is not None else ""
-    reward = reward_reject(reward=_reward(request, reward_id), reason=reason)
+    reward = reward_reject(
+        reward=_reward(request, reward_id),
+        reason=reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
     return _reward_out(_reward(request, reward.pk))
 
 
-@router.post("/payouts", response={201: PayoutOut})
+@router.get("/payouts", response={200: PayoutList}, description=PAYOUT_LIFECYCLE)
+def list_payouts(request, filters: Query[PayoutFilters]):
+    payouts = selectors.payouts_list(
+        workspace=request.workspace,
+        program_slug=filters.program,
+        status=filters.status,
+        after=filters.after,
+        limit=filters.limit,
+    )
+    full_page = len(payouts) == filters.limit
+    return {
+        "items": [_payout_out(payout) for payout in payouts],
+        "next": str(payouts[-1].pk) if full_page else None,
+    }
+
+
+@router.post(
+    "/payouts",
+    response={201: PayoutOut},
+    description="Gathers every approved monetary reward of the program in the currency that is "
+    "in no payout, into a `draft`. Nothing to pay (no approved rewards, or all offset by debts) "
+    "→ 422, and no payout is made. " + PAYOUT_LIFECYCLE,
+)
 def create_payout(request, payload: PayoutIn):
     program = program_named_in_body(workspace=request.workspace, slug=payload.program)
     payout = payout_services.payout_create(
-        workspace=request.workspace, program=program, currency=payload.currency
+        workspace=request.workspace,
+        program=program,
+        currency=payload.currency,
+        actor=Actor.for_api_key(request.api_key),
     )
     return Status(201, _payout_out(_payout(request, payout.pk)))
 
@@ -189,10 +267,13 @@ def get_payout(request, payout_id: str):
 
 @router.get(
     "/payouts/{payout_id}/export.csv",
-    response={200: None},
+    description="One row per participant, for the bank. The export of a `draft` is a preview "
+    "(file name `payout-<id>-draft-preview.csv`) that may still change; `send` freezes it.",
+    # The int key 200 (not "200"): ninja's own response is keyed 200, and the two must merge
+    # into one, or the JSON document has "200" twice (Swagger UI refuses it).
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "One row per participant, for the bank.",
                 "content": {"text/csv": {"schema": {"type": "string"}}},
             }
@@ -204,11 +285,49 @@ def export_payout(request, payout_id: str):
     response = HttpResponse(
         payout_services.payout_export_csv(payout), content_type="text/csv; charset=utf-8"
     )
-    response["Content-Disposition"] = f'attachment; filename="payout-{payout.pk}.csv"'
+    filename = payout_services.payout_export_filename(payout)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@router.post("/payouts/{payout_id}/mark-paid", response={200: PayoutOut})
+@router.post(
+    "/payouts/{payout_id}/send",
+    response={200: PayoutOut},
+    description="`draft` → `sent`: the payout was exported to the bank or handed to a "
+    "provider, and is frozen. 409 unless it is a draft with something left to pay.",
+)
+def send_payout(request, payout_id: str):
+    payout = payout_services.payout_send(
+        payout=_payout(request, payout_id), actor=Actor.for_api_key(request.api_key)
+    )
+    return _payout_out(_payout(request, payout.pk))
+
+
+@router.post(
+    "/payouts/{payout_id}/mark-paid",
+    response={200: PayoutOut},
+    description="The payout was paid: its rewards become `paid`, each item's amount moves to "
+    "the participant's paid balance. A `draft` is sent first and paid in the same step (frozen "
+    "as it is at that moment). 409 when it is paid or failed already, or a draft with nothing "
+    "left to pay.",
+)
 def mark_payout_paid(request, payout_id: str):
-    payout = payout_services.payout_mark_paid(_payout(request, payout_id))
+    payout = payout_services.payout_mark_paid(
+        payout=_payout(request, payout_id), actor=Actor.for_api_key(request.api_key)
+    )
+    return _payout_out(_payout(request, payout.pk))
+
+
+@router.post(
+    "/payouts/{payout_id}/mark-failed",
+    response={200: PayoutOut},
+    description="`sent` → `failed`: the bank or provider could not pay it. No money moves; its "
+    "rewards are approved and in no payout again, for a later payout. 409 unless it is sent.",
+)
+def mark_payout_failed(request, payout_id: str, payload: MarkFailedIn):
+    payout = payout_services.payout_mark_failed(
+        payout=_payout(request, payout_id),
+        reason=payload.reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
     return _payout_out(_payout(request, payout.pk))

@@ -17,19 +17,32 @@ class RewardStatus(models.TextChoices):
 
 
 class Payout(models.Model):
-    """A batch of approved monetary rewards of one program and currency, paid together."""
+    """A batch of approved monetary rewards of one program and currency, paid together.
+
+    Its life: `draft` (made, still changes: a reversal of one of its rewards lowers or drops
+    that participant's item) → `sent` (exported to the bank or handed to a provider: frozen; a
+    reversal now is a debt carried to the next payout) → `paid` (the money moved to the
+    participants' paid balances) or `failed` (nothing was paid; its rewards are free again for a
+    later payout)."""
 
     class Status(models.TextChoices):
-        open = "open", _("to be paid")
+        draft = "draft", _("draft")
+        sent = "sent", _("sent")
         paid = "paid", _("paid")
+        failed = "failed", _("failed")
 
     id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="payouts")
     currency = models.CharField(_("currency"), max_length=3)
-    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default="open")
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.draft
+    )
     created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    failure_reason = models.CharField(_("why it failed"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("payout")
@@ -41,13 +54,16 @@ class Payout(models.Model):
 
 class PayoutItem(models.Model):
     """What one participant gets from a payout: their claimed rewards' unreversed amounts, less
-    what they owed from rewards reversed after they were paid (`netted`, zero or negative). The
-    amount is fixed when the payout is made (it is what the export tells the bank to pay)."""
+    what they owed from rewards reversed after they were sent or paid (`netted`, zero or
+    negative). While the payout is a draft the amount follows reversals of its rewards; from
+    `sent` on it is fixed (it is what the export told the bank to pay), and reversals of its
+    rewards add up in `reversed_after_send`: a debt the next payout nets."""
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="items")
     participant = models.ForeignKey(Participant, on_delete=models.PROTECT, related_name="+")
     amount = models.BigIntegerField(_("amount"))  # minor units, > 0
     netted = models.BigIntegerField(_("netted against earlier reversals"), default=0)
+    reversed_after_send = models.BigIntegerField(_("reversed after it was sent"), default=0)
 
     class Meta:
         verbose_name = _("payout item")
@@ -55,7 +71,13 @@ class PayoutItem(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["payout", "participant"], name="payout_item_per_participant"
-            )
+            ),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payout_item_positive"),
+            models.CheckConstraint(condition=models.Q(netted__lte=0), name="payout_item_netted"),
+            models.CheckConstraint(
+                condition=models.Q(reversed_after_send__gte=0),
+                name="payout_item_reversed_after_send",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -109,6 +131,31 @@ class Reward(models.Model):
         indexes = [
             models.Index(fields=["status", "hold_until"], name="reward_due"),
             models.Index(fields=["participant", "rule_index", "created_at"], name="reward_cap"),
+        ]
+        constraints = [
+            # One reward per (sale, rule, recipient), and per (referral, rule, recipient) for
+            # the rules that fire on the referral itself (signup, qualified, won).
+            models.UniqueConstraint(
+                fields=["conversion", "rule_index", "participant"],
+                condition=models.Q(conversion__isnull=False),
+                name="reward_once_per_conversion",
+            ),
+            models.UniqueConstraint(
+                fields=["referral", "rule_index", "participant"],
+                condition=models.Q(conversion__isnull=True),
+                name="reward_once_per_referral",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True) | models.Q(amount__gte=0),
+                name="reward_amount_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(amount__isnull=True, reversed_amount=0)
+                    | models.Q(reversed_amount__gte=0, reversed_amount__lte=models.F("amount"))
+                ),
+                name="reward_reversed_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:

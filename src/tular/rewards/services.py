@@ -15,6 +15,7 @@ from tular.programs.rules import Recipient, Rule
 from tular.rewards import ledger
 from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
+from tular.workspaces.audit import Actor, audit_record
 
 # Statuses whose amount no longer counts toward a cap (nothing was or will be paid).
 NOT_EARNED = (RewardStatus.rejected,)
@@ -172,24 +173,43 @@ def _locked(reward_id) -> Reward:
     )
 
 
+def _snapshot(reward: Reward) -> dict:
+    return {
+        "status": reward.status,
+        "amount": reward.amount,
+        "reversed_amount": reward.reversed_amount,
+        "currency": reward.currency or None,
+    }
+
+
 @transaction.atomic
-def reward_approve(*, reward: Reward) -> Reward:
+def reward_approve(*, reward: Reward, actor: Actor | None = None) -> Reward:
     reward = _locked(reward.pk)
     if reward.status not in (RewardStatus.pending, RewardStatus.needs_review):
         raise Conflict(f"a reward that is {reward.status} cannot be approved")
+    before = _snapshot(reward)
     if reward.is_monetary:
         _move_to_approved(reward)
     reward.status = RewardStatus.approved
     reward.approved_at = clock.now()
     reward.save(update_fields=["status", "approved_at"])
+    audit_record(
+        workspace=reward.workspace_id,
+        actor=actor,
+        action="reward.approve",
+        target=reward,
+        before=before,
+        after=_snapshot(reward),
+    )
     return reward
 
 
 @transaction.atomic
-def reward_reject(*, reward: Reward, reason: str = "") -> Reward:
+def reward_reject(*, reward: Reward, reason: str = "", actor: Actor | None = None) -> Reward:
     reward = _locked(reward.pk)
     if reward.status not in (RewardStatus.pending, RewardStatus.needs_review):
         raise Conflict(f"a reward that is {reward.status} cannot be rejected")
+    before = _snapshot(reward)
     if reward.is_monetary:
         _move_from_pending(
             reward, target=Account.program_expense, kind=LedgerTransaction.Kind.rejected
@@ -197,6 +217,14 @@ def reward_reject(*, reward: Reward, reason: str = "") -> Reward:
     reward.status = RewardStatus.rejected
     reward.status_reason = reason[:300]
     reward.save(update_fields=["status", "status_reason"])
+    audit_record(
+        workspace=reward.workspace_id,
+        actor=actor,
+        action="reward.reject",
+        target=reward,
+        before=before,
+        after={**_snapshot(reward), "reason": reward.status_reason},
+    )
     return reward
 
 
