@@ -152,7 +152,11 @@ class Reward(models.Model):
             models.CheckConstraint(
                 condition=(
                     models.Q(amount__isnull=True, reversed_amount=0)
-                    | models.Q(reversed_amount__gte=0, reversed_amount__lte=models.F("amount"))
+                    | models.Q(
+                        amount__isnull=False,
+                        reversed_amount__gte=0,
+                        reversed_amount__lte=models.F("amount"),
+                    )
                 ),
                 name="reward_reversed_within_amount",
             ),

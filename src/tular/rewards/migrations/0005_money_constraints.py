@@ -57,7 +57,9 @@ class Migration(migrations.Migration):
                 condition=models.Q(
                     models.Q(("amount__isnull", True), ("reversed_amount", 0)),
                     models.Q(
-                        ("reversed_amount__gte", 0), ("reversed_amount__lte", models.F("amount"))
+                        ("amount__isnull", False),
+                        ("reversed_amount__gte", 0),
+                        ("reversed_amount__lte", models.F("amount")),
                     ),
                     _connector="OR",
                 ),
