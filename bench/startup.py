@@ -15,6 +15,7 @@ start or does not stop.
 
     uv run python bench/startup.py                # 3 rounds, median figures
     uv run python bench/startup.py --quick        # 1 round, for CI
+    uv run python bench/startup.py --bytecode none   # as if no module had been compiled yet
     uv run python bench/startup.py --postgres --rounds 5
 """
 
@@ -24,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -122,7 +124,7 @@ class Timeline:
         return "\n".join(f"{at:6.2f}s  {line}" for at, line in self.lines)
 
 
-def run_up(env: dict, *, demo: bool, timeout: float) -> dict:
+def run_up(env: dict, *, demo: bool, timeout: float, settle: float = 0.5) -> dict:
     """One `tular up`: seconds to the first 200 of /healthz, then seconds from Ctrl-C to gone."""
     port = free_port()
     command = [sys.executable, "-m", "tular.cli", "up", "--host", HOST, "--port", str(port)]
@@ -147,7 +149,7 @@ def run_up(env: dict, *, demo: bool, timeout: float) -> dict:
                 raise RuntimeError(f"no 200 from /healthz in {timeout} s:\n{timeline.text()}")
             time.sleep(0.02)
         ready = time.monotonic() - started
-        time.sleep(0.5)  # let the worker start too, so stopping includes it
+        time.sleep(settle)  # let the worker start too, so stopping includes it
         family = descendants(process.pid)
         interrupted = time.monotonic()
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
@@ -179,11 +181,16 @@ def run_up(env: dict, *, demo: bool, timeout: float) -> dict:
 
 
 @contextlib.contextmanager
-def database(postgres: bool):
+def database(postgres: bool, bytecode: dict[str, str | None]):
     """A fresh data dir (and PostgreSQL database), removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="tular-startup-") as data_dir:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
         env.pop("DATABASE_URL", None)
+        for name, value in bytecode.items():
+            if value is None:
+                env.pop(name, None)
+            else:
+                env[name] = value
         env["TULAR_DATA_DIR"] = data_dir
         env["TULAR_ADMIN_PASSWORD"] = "bench-" + uuid.uuid4().hex
         name = None
@@ -209,14 +216,40 @@ def _pg_args() -> list[str]:
     return [*args, "-U", parts.username] if parts.username else args
 
 
-def one_round(postgres: bool, timeout: float) -> dict[str, dict]:
+def one_round(postgres: bool, timeout: float, bytecode: dict) -> dict[str, dict]:
     figures = {}
-    with database(postgres) as env:
+    with database(postgres, bytecode) as env:
         figures["fresh"] = run_up(env, demo=False, timeout=timeout)
         figures["set up"] = run_up(env, demo=False, timeout=timeout)
-    with database(postgres) as env:
+    with database(postgres, bytecode) as env:
         figures["fresh --demo"] = run_up(env, demo=True, timeout=timeout)
     return figures
+
+
+def bytecode_environment(mode: str, cache_dir: str) -> dict[str, str | None]:
+    """How Python finds compiled modules in the children (values None: unset).
+
+    as-is: the environment as it is. none: nothing compiled is found or kept (a private, empty
+    pycache prefix and PYTHONDONTWRITEBYTECODE=1), so every start compiles every module, as on
+    an install without .pyc files. warm: compiled modules kept in a private prefix, filled by
+    one unmeasured run first, as after any earlier start. deps: the dependencies compiled, Tular's
+    own sources not (as `uv sync --compile-bytecode` gives with PYTHONDONTWRITEBYTECODE=1)."""
+    if mode in {"none", "deps"}:
+        return {"PYTHONPYCACHEPREFIX": cache_dir, "PYTHONDONTWRITEBYTECODE": "1"}
+    if mode == "warm":
+        return {"PYTHONPYCACHEPREFIX": cache_dir, "PYTHONDONTWRITEBYTECODE": None}
+    return {}
+
+
+def warm_cache(mode: str, cache_dir: str, *, postgres: bool, timeout: float) -> None:
+    """Fill the private pycache prefix with one unmeasured `up --demo` (for warm and deps)."""
+    print("warming the bytecode cache…", file=sys.stderr, flush=True)
+    writing = bytecode_environment("warm", cache_dir)
+    with database(postgres, writing) as env:
+        run_up(env, demo=True, timeout=timeout, settle=3)  # the API loads too
+    if mode == "deps":  # forget what was compiled of Tular itself
+        project = Path(__file__).resolve().parent.parent / "src"
+        shutil.rmtree(Path(cache_dir) / project.relative_to(project.anchor), ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -225,23 +258,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one round (CI)")
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--timeout", type=float, default=90, help="seconds to wait for a 200")
+    parser.add_argument(
+        "--bytecode",
+        choices=("as-is", "none", "deps", "warm"),
+        default="as-is",
+        help="compiled modules: as the environment has them, none, the dependencies', all",
+    )
     parser.add_argument("--verbose", action="store_true", help="print up's output with times")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args(argv)
     rounds = 1 if args.quick else max(1, args.rounds)
     results: dict[str, list[dict]] = {case: [] for case in CASES}
+    cache = tempfile.TemporaryDirectory(prefix="tular-startup-pycache-")
+    bytecode = bytecode_environment(args.bytecode, cache.name)
     try:
+        if args.bytecode in {"warm", "deps"}:
+            warm_cache(args.bytecode, cache.name, postgres=args.postgres, timeout=args.timeout)
         for number in range(rounds):
             print(f"round {number + 1}/{rounds}…", file=sys.stderr, flush=True)
-            for case, figures in one_round(args.postgres, args.timeout).items():
+            for case, figures in one_round(args.postgres, args.timeout, bytecode).items():
                 results[case].append(figures)
                 if args.verbose:
                     print(f"--- {case}\n{figures['output']}", file=sys.stderr)
     except RuntimeError as exc:
         print(f"startup bench failed: {exc}", file=sys.stderr)
         return 1
+    finally:
+        cache.cleanup()
     database_name = "PostgreSQL" if args.postgres else "SQLite"
-    print(f"tular up on {database_name}, {rounds} round(s), median (min-max) seconds")
+    print(
+        f"tular up on {database_name}, bytecode {args.bytecode}, {rounds} round(s), "
+        f"median (min-max) seconds"
+    )
     print("| case         | first 200 of /healthz | Ctrl-C → all stopped | exit |")
     print("|--------------|-----------------------|----------------------|------|")
     summary = {}
@@ -255,7 +303,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{','.join(map(str, exits)):<4} |"
         )
     if args.json:
-        args.json.write_text(json.dumps({"database": database_name, "cases": summary}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {"database": database_name, "bytecode": args.bytecode, "cases": summary}, indent=2
+            )
+        )
     return 0
 
 

@@ -64,13 +64,14 @@ def unapplied_migrations() -> list:
         raise CommandFailed(f"cannot use the database: {_first_line(exc)}") from None
 
 
-def migrate() -> bool:
-    """Apply what is unapplied; nothing runs (no migrate command, no post-migrate signals) when
-    the database is up to date. True when migrations were applied."""
+def migrate(plan: list | None = None) -> bool:
+    """Apply what is unapplied (`plan`, or the executor's plan); nothing runs (no migrate
+    command, no post-migrate signals) when the database is up to date. True when migrations
+    were applied."""
     from django.core.management import call_command
     from django.db import DatabaseError
 
-    if not unapplied_migrations():
+    if not (unapplied_migrations() if plan is None else plan):
         return False
     try:
         call_command("migrate", interactive=False, verbosity=0)
@@ -192,8 +193,14 @@ def cmd_up(args) -> int:
     os.close(ready_read)
     try:
         print("Tular: preparing the database…", flush=True)
-        migrate()
-        for line in prepare(demo=args.demo):
+        from tular.workspaces.bootstrap import ManagerLogin
+
+        login = ManagerLogin()
+        plan = unapplied_migrations()
+        if any((m.app_label, m.name) == ("auth", "0001_initial") for m, _backwards in plan):
+            login.start_hashing()  # a new database: the manager is created after migrating
+        migrate(plan)
+        for line in prepare(demo=args.demo, login=login):
             print(line, flush=True)
         connections.close_all()  # the children open their own
         with contextlib.suppress(BrokenPipeError):  # the server died: supervise() reports it
@@ -215,17 +222,17 @@ def cmd_up(args) -> int:
     )
 
 
-def prepare(*, demo: bool) -> list[str]:
-    """The default workspace, the first manager and, with --demo, the demo: what was done."""
+def prepare(*, demo: bool, login=None):
+    """The default workspace, the first manager and, with --demo, the demo: a line for each
+    thing done, as it is done."""
     from tular.workspaces.bootstrap import bootstrap
 
-    result = bootstrap()
-    messages = list(result.messages)
+    result = bootstrap(login=login)
+    yield from result.messages
     if demo:
         from tular.demo.loader import load_demo
 
-        messages.append(load_demo(workspace=result.workspace))
-    return messages
+        yield load_demo(workspace=result.workspace)
 
 
 def _serve_when_ready(ready_fd: int, write_end: int, host: str, port: int) -> int:
