@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.db import transaction
 
 from tests.helpers import PARTICIPANT_BODY, PROGRAM_BODY, Api
 from tular.core import clock
@@ -64,6 +65,32 @@ def _clock_runs_after_each_test():
     # Whatever a test did with the clock, the next one starts with real time.
     yield
     clock.freeze(None)
+
+
+@pytest.fixture(scope="module")
+def module_db(django_db_setup, django_db_blocker):
+    """One transaction around a whole test module: what a module-scoped fixture writes (the
+    demo, say) is seen by every test of the module, each test's own changes are rolled back
+    after it (pytest-django's savepoint), and everything is rolled back after the last test."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(scope="module")
+def demo_workspace(module_db):
+    """The demo loaded once per module into the workspace `toko-andalan`, with the clock at the
+    fixed day the demo's shape assertions expect."""
+    from tular.demo.loader import load_demo
+
+    workspace = workspace_get_or_create(slug="toko-andalan", name="Toko Andalan")[0]
+    with clock.frozen(DEMO_TODAY):
+        summary = load_demo(workspace=workspace)
+    return workspace, summary
+
+
+# A fixed "today" for the demo: its shape follows the calendar (weekdays, paydays).
+DEMO_TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -3,15 +3,20 @@
 import pytest
 from django.test import Client
 
-from tular.demo.loader import load_demo
 from tular.workspaces.bootstrap import bootstrap
 
 
+@pytest.fixture(scope="module")
+def _manager(demo_workspace):
+    # The demo once for the module; the manager as `tular up` creates it.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("TULAR_ADMIN_EMAIL", "manajer@toko.example")
+        env.setenv("TULAR_ADMIN_PASSWORD", "rahasia-yang-panjang-42")
+        bootstrap()
+
+
 @pytest.fixture
-def manager_client(db, monkeypatch):
-    monkeypatch.setenv("TULAR_ADMIN_EMAIL", "manajer@toko.example")
-    monkeypatch.setenv("TULAR_ADMIN_PASSWORD", "rahasia-yang-panjang-42")
-    load_demo(workspace=bootstrap().workspace)
+def manager_client(_manager, db):
     client = Client()
     assert client.login(username="manajer@toko.example", password="rahasia-yang-panjang-42")
     return client

@@ -2,11 +2,12 @@
 
 import re
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from django.db.models import Count
 
+from tests.conftest import DEMO_TODAY
 from tular.api.schemas import ProgramIn
 from tular.core import clock
 from tular.demo.loader import load_demo
@@ -27,15 +28,16 @@ INDONESIAN_NAMES = {
 EXAMPLE_DOMAIN = re.compile(r"@([a-z0-9.-]+\.)?(example|example\.(com|net|org))$")
 
 
-# A fixed "today": the demo's shape follows the calendar (weekdays, paydays), so the shape
-# assertions below hold for this day rather than for whatever day the suite runs on.
-TODAY = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+# The demo is loaded once for this module (tests/conftest.py: demo_workspace, on the fixed day
+# DEMO_TODAY its shape assertions expect); each test's own changes are rolled back after it.
+TODAY = DEMO_TODAY
 
 
 @pytest.fixture
-def demo(workspace):
+def demo(demo_workspace, workspace):
+    assert workspace == demo_workspace[0]
     with clock.frozen(TODAY):
-        yield load_demo(workspace=workspace)
+        yield demo_workspace[1]
 
 
 def test_demo_summary_counts_what_was_loaded(workspace, demo):
