@@ -1,6 +1,5 @@
 """Story: the owner looks up a referrer to see how their link is doing."""
 
-
 import pytest
 
 from tests.helpers import assert_problem
