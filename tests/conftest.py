@@ -131,3 +131,24 @@ def participant(api, program):
     response = api.post("/api/v1/participants", PARTICIPANT_BODY)
     assert response.status_code == 201, response.content
     return response.json()
+
+
+# The longest tests first: with one worker per core they then run side by side from the start
+# instead of one of them running alone at the end (the suite's wall time is what it waits for).
+LONGEST_FIRST = (
+    "tests/api/test_fuzz.py",
+    "tests/rewards/test_books_stateful.py",
+    "tests/e2e/",
+    "tests/tracking/test_durability.py",
+    "tests/demo/",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        for index, prefix in enumerate(LONGEST_FIRST):
+            if item.nodeid.startswith(prefix):
+                return index
+        return len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: the order within each group stays as collected
