@@ -89,15 +89,17 @@ def assert_problem(response, status: int) -> dict:
 
 
 def in_parallel(count: int, work) -> tuple[list, list]:
-    """Run `work()` in `count` threads released together, each on its own database
-    connection (closed afterwards). Returns (results, errors), one slot per thread."""
+    """Run `work()` (or `work(index)` when it takes one argument) in `count` threads released
+    together, each on its own database connection (closed afterwards). Returns (results,
+    errors), one slot per thread."""
     barrier = threading.Barrier(count)
     results, errors = [None] * count, [None] * count
+    takes_index = work.__code__.co_argcount == 1
 
     def run(index):
         try:
             barrier.wait(timeout=10)
-            results[index] = work()
+            results[index] = work(index) if takes_index else work()
         except Exception as exc:
             errors[index] = exc
         finally:

@@ -3,11 +3,13 @@ one payout, and a payout is paid once. (SQLite serialises writers, and its in-me
 database cannot be shared between threads: these run on PostgreSQL only.)"""
 
 import threading
+import time
 from collections import defaultdict
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
+from tests.helpers import in_parallel, needs_parallel_connections
 from tests.rewards.books import (
     assert_books_agree,
     balance,
@@ -19,37 +21,10 @@ from tests.rewards.books import (
 )
 from tular.core.errors import Conflict, Invalid
 from tular.rewards.models import Payout, PayoutItem, Reward
-from tular.rewards.payouts import payout_create, payout_mark_paid, payout_send
+from tular.rewards.payouts import lock_program, payout_create, payout_mark_paid, payout_send
+from tular.rewards.services import reward_approve
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        connection.vendor != "postgresql", reason="needs real parallel connections (PostgreSQL)"
-    ),
-]
-
-
-def _in_parallel(count, work):
-    """`work()` (or `work(index)` when it takes one argument) in `count` threads at once."""
-    barrier = threading.Barrier(count)
-    results, errors = [None] * count, [None] * count
-    takes_index = work.__code__.co_argcount == 1
-
-    def run(index):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = work(index) if takes_index else work()
-        except Exception as exc:
-            errors[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results, errors
+pytestmark = needs_parallel_connections
 
 
 @pytest.fixture
@@ -66,7 +41,7 @@ def approved_rewards(workspace, frozen):
 def test_concurrent_payouts_put_each_reward_in_exactly_one(approved_rewards, threads):
     program, _people = approved_rewards
 
-    results, errors = _in_parallel(
+    results, errors = in_parallel(
         threads,
         lambda: payout_create(workspace=program.workspace, program=program, currency="IDR").pk,
     )
@@ -105,7 +80,7 @@ def test_a_payout_marked_paid_twice_at_once_is_paid_once(approved_rewards):
     program, people = approved_rewards
     payout = payout_create(workspace=program.workspace, program=program, currency="IDR")
 
-    results, errors = _in_parallel(
+    results, errors = in_parallel(
         2, lambda: payout_mark_paid(payout=Payout.objects.get(pk=payout.pk)).status
     )
 
@@ -131,7 +106,7 @@ def test_a_refund_racing_a_send_is_either_dropped_from_the_draft_or_a_debt(
         lambda: change(payout=Payout.objects.get(pk=payout.pk)).status,
     ]
 
-    _results, errors = _in_parallel(2, lambda index: works[index]())
+    _results, errors = in_parallel(2, lambda index: works[index]())
 
     assert errors == [None, None]
     reward.refresh_from_db()
@@ -142,3 +117,34 @@ def test_a_refund_racing_a_send_is_either_dropped_from_the_draft_or_a_debt(
     else:  # the payout was frozen first: the refund is a debt on the sent item
         assert item.reversed_after_send == reward.amount
     assert_books_agree(program)
+
+
+def test_approving_a_reward_never_waits_on_its_program(books_program, andi):
+    # A reversal or a payout holds the program's lock while it works. Approving a reward locks
+    # the reward alone: it must not also lock the program (a join FOR UPDATE locks every joined
+    # row), or the two can wait on each other in a circle (a deadlock found by the fuzzer).
+    reward = make_sale(make_referral(books_program, andi), 100000000)[1][0]
+    assert reward.status == "pending"
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_program():
+        with transaction.atomic():
+            lock_program(books_program.pk)
+            held.set()
+            release.wait(timeout=10)
+
+    holder = threading.Thread(target=hold_the_program)
+    holder.start()
+    try:
+        assert held.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            started = time.monotonic()
+            approved = reward_approve(reward=reward)
+        assert approved.status == "approved"
+        assert time.monotonic() - started < 3
+    finally:
+        release.set()
+        holder.join(timeout=10)
+        connections.close_all()

@@ -43,7 +43,7 @@ def integration_register(*, workspace, program_slug: str, signing_secret: str):
     program = program_named_in_body(workspace=workspace, slug=program_slug)
     with transaction.atomic():
         integration = (
-            StripeIntegration.objects.select_for_update()
+            StripeIntegration.objects.select_for_update(no_key=True)
             .filter(workspace=workspace, program=program)
             .first()
         )

@@ -163,7 +163,9 @@ def participant_update(*, participant: Participant, changes: dict) -> Participan
     taken is a 409. A new code replaces the old one: links with the old code stop working."""
     with transaction.atomic():
         locked = (
-            Participant.objects.select_for_update().select_related("program").get(pk=participant.pk)
+            Participant.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("program")
+            .get(pk=participant.pk)
         )
         changed = participant_check_update(participant=locked, changes=changes)
         if not changed:

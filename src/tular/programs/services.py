@@ -130,7 +130,7 @@ def program_update(*, program: Program, changes: dict, actor: Actor | None = Non
     statuses. Records the change in the audit log (before and after of the fields that changed);
     a change that changes nothing writes nothing. Errors as `program_check_update`."""
     with transaction.atomic():
-        locked = Program.objects.select_for_update().get(pk=program.pk)
+        locked = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
         changed = program_check_update(program=locked, changes=changes)
         if not changed:
             return locked

@@ -361,7 +361,7 @@ def track_refund(
         at = check_occurred_at(occurred_at)
         referral = _referral_of_customer(workspace=workspace, external_id=customer_external_id)
         sale = (  # locked: two refunds of one invoice never count the same earlier refunds
-            Conversion.objects.select_for_update()
+            Conversion.objects.select_for_update(no_key=True)
             .filter(
                 workspace=workspace,
                 referral=referral,
@@ -462,7 +462,7 @@ def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Re
     """A manager clears a flagged referral: it becomes active, the friend is enrolled, and the
     rewards it would have earned so far are granted now (sign-up, then each sale in order)."""
     referral = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(no_key=True, of=("self",))
         .select_related("program", "workspace")
         .get(pk=referral.pk)
     )

@@ -123,9 +123,12 @@ def _claimed(payout: Payout, participant_ids=None) -> dict:
 
 
 def lock_program(program_id) -> None:
-    # SELECT … FOR UPDATE on PostgreSQL: payouts (and reversals) of one program one at a time,
-    # so two of them never net the same debt twice.
-    Program.objects.select_for_update().filter(pk=program_id).values_list("pk").first()
+    # SELECT … FOR NO KEY UPDATE on PostgreSQL: payouts (and reversals) of one program one at a
+    # time, so two of them never net the same debt twice. NO KEY: the foreign-key checks of
+    # rows that name the program (ledger entries, conversions) take KEY SHARE, which this lock
+    # does not block; a plain FOR UPDATE would make every such insert wait for it at commit,
+    # and a transaction holding a reward's lock could then wait on us while we wait on it.
+    Program.objects.select_for_update(no_key=True).filter(pk=program_id).values_list("pk").first()
 
 
 def _snapshot(payout: Payout) -> dict:
@@ -220,7 +223,7 @@ def payouts_refresh_drafts(*, program_id, currency: str, participant_ids) -> Non
     eats whole loses the item, and its rewards leave it (they are unclaimed again)."""
     for participant_id in sorted(set(participant_ids)):
         drafts = list(
-            Payout.objects.select_for_update()
+            Payout.objects.select_for_update(no_key=True)
             .filter(program_id=program_id, currency=currency, status=Payout.Status.draft)
             .filter(
                 pk__in=PayoutItem.objects.filter(participant_id=participant_id).values("payout_id")
@@ -274,8 +277,16 @@ def payout_items(payout: Payout) -> list[dict]:
 
 
 def _locked(payout: Payout) -> Payout:
-    # Locked and re-read: of two calls at once, exactly one changes the status.
-    return Payout.objects.select_for_update().select_related("program__workspace").get(pk=payout.pk)
+    """The program, then the payout, locked and re-read: of two calls at once exactly one
+    changes the status, and the lock order (program → payouts → rewards) is the one reversals
+    take, so the two never wait on each other in a circle (a deadlock on PostgreSQL). Only the
+    rows themselves are locked (`of`), not the joined program and workspace."""
+    lock_program(payout.program_id)
+    return (
+        Payout.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("program__workspace")
+        .get(pk=payout.pk)
+    )
 
 
 def _send(payout: Payout, *, actor: Actor | None) -> None:
@@ -359,7 +370,6 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor: Actor | None = Non
     rewards are approved and in no payout again, so a later payout pays them (a reward reversed
     in full meanwhile becomes `reversed`). Its items stay as the record of what was sent. Any
     other status is a Conflict (409)."""
-    lock_program(payout.program_id)
     payout = _locked(payout)
     if payout.status != Payout.Status.sent:
         raise Conflict(f"Only a sent payout can be marked failed; this one is {payout.status}.")

@@ -64,7 +64,7 @@ class _Reversing:
         # The program's outstanding payouts, locked: a payout being sent meanwhile is seen as
         # sent (its items frozen), never half-way.
         outstanding = (
-            Payout.objects.select_for_update()
+            Payout.objects.select_for_update(no_key=True)
             .filter(program=program, status__in=OUTSTANDING)
             .order_by("pk")
             .values_list("pk", "status")
@@ -74,7 +74,7 @@ class _Reversing:
 
     def rewards(self, **filters) -> list[Reward]:
         return list(
-            Reward.objects.select_for_update()
+            Reward.objects.select_for_update(no_key=True)
             .filter(program=self.program, amount__isnull=False, status__in=REVERSIBLE, **filters)
             .order_by("pk")  # one lock order everywhere: no deadlock between two reversals
         )

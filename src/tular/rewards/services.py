@@ -169,7 +169,9 @@ def _locked(reward_id) -> Reward:
     # SELECT … FOR UPDATE on PostgreSQL (SQLite's IMMEDIATE transaction already serialises):
     # two managers approving at once must not move the money twice.
     return (
-        Reward.objects.select_for_update().select_related("program", "workspace").get(pk=reward_id)
+        Reward.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("program", "workspace")
+        .get(pk=reward_id)
     )
 
 

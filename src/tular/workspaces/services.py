@@ -111,7 +111,7 @@ def api_key_revoke(
     itself: the request that does it completes, the next one is refused (401)."""
     with transaction.atomic():
         found = api_key_find(workspace=workspace, key_id_or_prefix=key_id_or_prefix)
-        key = ApiKey.objects.select_for_update().get(pk=found.pk)
+        key = ApiKey.objects.select_for_update(no_key=True).get(pk=found.pk)
         if key.revoked_at is not None:
             raise Conflict(f"the API key {key.prefix}… was already revoked")
         before = api_key_snapshot(key)
