@@ -1,8 +1,10 @@
 """Helpers for tests that start real `tular` processes: free ports and isolated databases."""
 
+import contextlib
 import os
 import socket
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -14,13 +16,14 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def isolated_env(tmp_path):
-    """Environment for a child `tular`: its own data dir, and on PostgreSQL its own database."""
+@contextlib.contextmanager
+def child_environment(data_dir: Path):
+    """Environment for a child `tular`: its own data dir, and on PostgreSQL its own database
+    (dropped afterwards)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
-    env["TULAR_DATA_DIR"] = str(tmp_path / "data")
+    env["TULAR_DATA_DIR"] = str(data_dir)
     base_url = os.environ.get("DATABASE_URL", "")
-    database = None
+    database = admin_url = None
     if base_url.startswith(("postgres://", "postgresql://")):
         database = f"tular_e2e_{uuid.uuid4().hex[:10]}"
         admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
@@ -29,7 +32,16 @@ def isolated_env(tmp_path):
         env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + database
     else:
         env.pop("DATABASE_URL", None)
-    yield env
-    if database:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    try:
+        yield env
+    finally:
+        if database:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+@pytest.fixture
+def isolated_env(tmp_path):
+    """child_environment for one test."""
+    with child_environment(tmp_path / "data") as env:
+        yield env

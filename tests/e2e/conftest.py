@@ -6,14 +6,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
-from tests.processes import free_port
+from tests.processes import child_environment, free_port
 
 
 def run_tular(env, *args, timeout=60) -> subprocess.CompletedProcess:
@@ -94,23 +92,9 @@ def start_tular(isolated_env, tmp_path):
 
 @pytest.fixture(scope="module")
 def module_env(tmp_path_factory):
-    """isolated_env for a whole module: a data dir, and on PostgreSQL a database, of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TULAR_", "DJANGO_"))}
-    env["TULAR_DATA_DIR"] = str(tmp_path_factory.mktemp("up") / "data")
-    base_url = os.environ.get("DATABASE_URL", "")
-    database = admin_url = None
-    if base_url.startswith(("postgres://", "postgresql://")):
-        database = f"tular_e2e_{uuid.uuid4().hex[:10]}"
-        admin_url = base_url.rsplit("/", 1)[0] + "/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + database
-    else:
-        env.pop("DATABASE_URL", None)
-    yield env
-    if database:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    """child_environment for a whole module."""
+    with child_environment(tmp_path_factory.mktemp("up") / "data") as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
