@@ -11,6 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+# One way to see a process tree, shared with the start-up benchmark (run from the project root).
+from bench.startup import alive, descendants  # noqa: F401 - re-exported for the e2e tests
+
 from tests.processes import child_environment, free_port
 
 
@@ -103,29 +106,3 @@ def running_up(module_env, tmp_path_factory):
     running = launch(module_env, ["up"], tmp_path_factory.mktemp("logs"))
     yield running
     stop(running)
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below `pid` (Linux /proc), whatever process group it runs in."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError, ValueError):
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-                parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    """True while `pid` runs (a zombie waiting to be reaped counts as gone)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
