@@ -1,5 +1,5 @@
 """The use cases called as Python functions (as Stripe and the demo call them): typed keyword
-arguments, their own exactly-once wrapper and transaction, frozen results."""
+arguments, their own exactly-once wrapper and transaction, frozen_clock results."""
 
 import dataclasses
 

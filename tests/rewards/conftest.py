@@ -1,33 +1,19 @@
 """Rewards fixtures: a program with a 12.5 % sale rule and a fixed friend signup reward, built
-through the ORM (the track/* endpoints are not needed to earn rewards), on a frozen clock."""
-
-from datetime import timedelta
+through the ORM (the track/* endpoints are not needed to earn rewards), on the one frozen clock
+(tests/conftest.py) starting at T0."""
 
 import pytest
 
 from tests.rewards.books import T0, assert_ledger_balances, make_participant, make_program
-from tular.core import clock
-
-
-class Clock:
-    def __init__(self, start):
-        self.now = start
-        clock.freeze(start)
-
-    def advance(self, **delta):
-        self.now += timedelta(**delta)
-        clock.freeze(self.now)
-        return self.now
 
 
 @pytest.fixture
-def frozen():
-    yield Clock(T0)
-    clock.freeze(None)
+def clock_start():
+    return T0
 
 
 @pytest.fixture
-def books_program(workspace, frozen):
+def books_program(workspace, frozen_clock):
     program = make_program(workspace)
     yield program
     # The ledger invariant after every scenario that touched it.

@@ -10,9 +10,9 @@ from tular.rewards.services import rewards_release_due
 
 
 @pytest.fixture
-def manager(django_user_model, books_program, andi, frozen):
+def manager(django_user_model, books_program, andi, frozen_clock):
     make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout_create(workspace=books_program.workspace, program=books_program, currency="IDR")
     user = django_user_model.objects.create_superuser("manajer", "manajer@toko.example", "x")

@@ -34,11 +34,11 @@ REWARD_FIELDS = {
 
 
 @pytest.fixture
-def earned(books_program, andi, budi, frozen):
+def earned(books_program, andi, budi, frozen_clock):
     """Andi: Rp937.500 (auto-approved after the hold); Budi: Rp1.250.000 (needs review)."""
     make_sale(make_referral(books_program, andi), 750000000)
     make_sale(make_referral(books_program, budi), 1000000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     return {
         "andi": Reward.objects.get(participant=andi),
@@ -161,7 +161,7 @@ def test_an_unknown_or_malformed_reward_id_is_a_404(api, earned):
     assert_problem(api.post("/api/v1/rewards/bukan-id/approve"), 404)
 
 
-def test_the_payout_flow(api, earned, andi, budi, books_program, frozen):
+def test_the_payout_flow(api, earned, andi, budi, books_program, frozen_clock):
     # when a payout is made
     response = api.post("/api/v1/payouts", {"program": "hadiah", "currency": "IDR"})
 
@@ -186,7 +186,7 @@ def test_the_payout_flow(api, earned, andi, budi, books_program, frozen):
     ]
 
     # when it is marked paid
-    frozen.advance(days=1)
+    frozen_clock.advance(days=1)
     paid = api.post(f"/api/v1/payouts/{payout['id']}/mark-paid")
 
     # then its rewards are paid and the money moved

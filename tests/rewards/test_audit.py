@@ -19,11 +19,11 @@ def _entries(action=None):
 
 
 @pytest.fixture
-def under_review(books_program, andi, budi, frozen):
+def under_review(books_program, andi, budi, frozen_clock):
     """Andi: Rp937.500 approved after the hold; Budi: Rp1.250.000 waiting for review."""
     make_sale(make_referral(books_program, andi), 750000000)
     make_sale(make_referral(books_program, budi), 1000000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     return Reward.objects.get(participant=budi)
 

@@ -28,7 +28,7 @@ pytestmark = needs_parallel_connections
 
 
 @pytest.fixture
-def approved_rewards(workspace, frozen):
+def approved_rewards(workspace, frozen_clock):
     program = make_program(workspace, hold_days=0, auto_approve_below=10**12)
     people = [make_participant(program, f"Mitra {i}") for i in range(5)]
     for index in range(30):
@@ -114,7 +114,7 @@ def test_a_refund_racing_a_send_is_either_dropped_from_the_draft_or_a_debt(
     if reward.payout_id is None:  # the refund came first: the draft dropped the reward
         assert reward.status == "reversed"
         assert item.reversed_after_send == 0
-    else:  # the payout was frozen first: the refund is a debt on the sent item
+    else:  # the payout was frozen_clock first: the refund is a debt on the sent item
         assert item.reversed_after_send == reward.amount
     assert_books_agree(program)
 

@@ -31,8 +31,8 @@ def sale_reward(books_program, andi):
 
 
 @pytest.fixture
-def payout(books_program, sale_reward, frozen):
-    frozen.advance(days=14)
+def payout(books_program, sale_reward, frozen_clock):
+    frozen_clock.advance(days=14)
     rewards_release_due()
     return payout_create(workspace=books_program.workspace, program=books_program, currency="IDR")
 

@@ -115,7 +115,7 @@ def test_a_partial_refund_while_draft_lowers_the_item(api, participant, approved
 
 
 def test_a_reversal_after_send_is_a_debt_the_next_payout_nets(api, participant, approved):
-    # given the payout was sent (frozen)
+    # given the payout was sent (frozen_clock)
     payout = _payout(api)
     sent = api.post(f"/api/v1/payouts/{payout['id']}/send")
     assert sent.status_code == 200, sent.content

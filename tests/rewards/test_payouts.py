@@ -32,7 +32,7 @@ def _payout(program, currency="IDR") -> Payout:
 
 
 def test_a_payout_gathers_approved_monetary_rewards_per_participant_and_currency(
-    books_program, andi, budi, frozen
+    books_program, andi, budi, frozen_clock
 ):
     # given Andi: two approved IDR rewards and one pending; Budi: one approved IDR, one USD
     referral_a = make_referral(books_program, andi)
@@ -41,7 +41,7 @@ def test_a_payout_gathers_approved_monetary_rewards_per_participant_and_currency
     referral_b = make_referral(books_program, budi)
     make_sale(referral_b, 80000, currency="USD")  # $800.00 → $100.00
     make_sale(referral_b, 200000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     make_sale(referral_a, 750000000)  # still on hold
 
@@ -71,9 +71,9 @@ def test_a_payout_gathers_approved_monetary_rewards_per_participant_and_currency
     assert_books_agree(books_program)
 
 
-def test_a_reward_is_never_gathered_twice(books_program, andi, frozen):
+def test_a_reward_is_never_gathered_twice(books_program, andi, frozen_clock):
     make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     first = _payout(books_program)
     with pytest.raises(Invalid, match="nothing to pay"):
@@ -93,18 +93,18 @@ def test_a_payout_with_nothing_approved_is_refused_and_not_made(books_program, a
 
 
 def test_a_participant_whose_debt_exceeds_their_rewards_gets_nothing_until_later(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
     # given Andi was paid Rp937.500, then the sale was refunded in full (debt Rp937.500)
     referral = make_referral(books_program, andi)
     sale, _ = make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout_mark_paid(payout=_payout(books_program))
     make_refund(sale, 750000000)
     # and a new reward of Rp500.000 is approved
     make_sale(referral, 400000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
 
     # when a payout is made, Andi's debt eats it all: refused, the new reward stays for later
@@ -118,7 +118,7 @@ def test_a_participant_whose_debt_exceeds_their_rewards_gets_nothing_until_later
 
     # and once enough is earned, the debt is paid off first
     make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = _payout(books_program)
     assert payout_items(payout) == [
@@ -136,22 +136,22 @@ def test_a_participant_whose_debt_exceeds_their_rewards_gets_nothing_until_later
 
 
 def test_mark_paid_moves_each_item_to_paid_and_marks_the_rewards_paid(
-    books_program, andi, budi, frozen
+    books_program, andi, budi, frozen_clock
 ):
     make_sale(make_referral(books_program, andi), 750000000)
     make_sale(make_referral(books_program, budi), 1000000000)  # needs review
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     reward_approve(reward=Reward.objects.get(participant=budi, status="needs_review"))
     payout = _payout(books_program)
-    frozen.advance(days=2)
+    frozen_clock.advance(days=2)
 
     payout_mark_paid(payout=payout)
 
     payout.refresh_from_db()
-    assert (payout.status, payout.paid_at) == ("paid", frozen.now)
+    assert (payout.status, payout.paid_at) == ("paid", frozen_clock.now)
     assert set(Reward.objects.filter(payout=payout).values_list("status", "paid_at")) == {
-        ("paid", frozen.now)
+        ("paid", frozen_clock.now)
     }
     assert balance(andi) == {"pending": 0, "approved": 0, "paid": 93750000}
     assert balance(budi) == {"pending": 0, "approved": 0, "paid": 125000000}
@@ -159,9 +159,9 @@ def test_mark_paid_moves_each_item_to_paid_and_marks_the_rewards_paid(
     assert_books_agree(books_program)
 
 
-def test_marking_a_payout_paid_twice_is_a_conflict(books_program, andi, frozen):
+def test_marking_a_payout_paid_twice_is_a_conflict(books_program, andi, frozen_clock):
     make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = _payout(books_program)
     payout_mark_paid(payout=payout)
@@ -176,11 +176,11 @@ def test_a_payout_refuses_a_currency_that_is_not_iso_4217(books_program):
         _payout(books_program, "XYZ")
 
 
-def test_other_programs_rewards_stay_out(books_program, andi, frozen):
+def test_other_programs_rewards_stay_out(books_program, andi, frozen_clock):
     other = make_program(books_program.workspace, slug="lain")
     make_sale(make_referral(other, make_participant(other, "Dewi")), 750000000)
     make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = _payout(books_program)
     assert [item["participant_id"] for item in payout_items(payout)] == [andi.pk]
@@ -194,12 +194,12 @@ def _rows(text: str) -> list[list[str]]:
 
 
 def test_the_export_has_one_row_per_participant_with_formatted_and_minor_amounts(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
     referral = make_referral(books_program, andi)
     make_sale(referral, 750000000)
     make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = _payout(books_program)
 
@@ -241,12 +241,12 @@ def test_the_export_has_one_row_per_participant_with_formatted_and_minor_amounts
         "\rCarriage",
     ],
 )
-def test_the_export_defuses_spreadsheet_formulas(books_program, frozen, name):
+def test_the_export_defuses_spreadsheet_formulas(books_program, frozen_clock, name):
     participant = make_participant(books_program, "x", email="formula@example.com")
     participant.name = name
     participant.save(update_fields=["name"])
     make_sale(make_referral(books_program, participant), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
 
     _, row = _rows(payout_export_csv(_payout(books_program)))
@@ -255,10 +255,10 @@ def test_the_export_defuses_spreadsheet_formulas(books_program, frozen, name):
     assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row)
 
 
-def test_the_export_leaves_ordinary_text_alone(books_program, frozen):
+def test_the_export_leaves_ordinary_text_alone(books_program, frozen_clock):
     participant = make_participant(books_program, 'Siti, "Ibu" Rahayu', email="siti@example.com")
     make_sale(make_referral(books_program, participant), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     _, row = _rows(payout_export_csv(_payout(books_program)))
     assert row[1] == 'Siti, "Ibu" Rahayu'

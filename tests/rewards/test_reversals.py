@@ -116,9 +116,9 @@ def test_refunded_total_is_capped_at_the_sale_amount(books_program, andi):
     assert reward.reversed_amount == reward.amount
 
 
-def test_an_approved_reward_comes_back_from_approved(books_program, andi, frozen):
+def test_an_approved_reward_comes_back_from_approved(books_program, andi, frozen_clock):
     sale, rewards = make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     assert rewards_release_due() == 1
     reward = _reward(rewards)
     assert reward.status == "approved"
@@ -132,10 +132,10 @@ def test_an_approved_reward_comes_back_from_approved(books_program, andi, frozen
     assert_books_agree(books_program)
 
 
-def test_needs_review_rewards_come_back_from_pending(books_program, andi, frozen):
+def test_needs_review_rewards_come_back_from_pending(books_program, andi, frozen_clock):
     # Rp10.000.000 earns Rp1.250.000, above the auto-approve limit: needs_review after the hold.
     sale, rewards = make_sale(make_referral(books_program, andi), 1000000000)
-    frozen.advance(days=15)
+    frozen_clock.advance(days=15)
     rewards_release_due()
     assert _reward(rewards).status == "needs_review"
     make_refund(sale, 500000000)
@@ -159,12 +159,12 @@ def test_rejected_rewards_and_perks_are_not_reversed(books_program, andi):
 
 
 def test_a_paid_reward_keeps_its_status_and_leaves_a_debt_that_the_next_payout_nets(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
     # given Rp937.500 approved and paid
     referral = make_referral(books_program, andi)
     sale, rewards = make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout_mark_paid(payout=payout_create(workspace=books_program.workspace,
                                           program=books_program, currency="IDR"))  # fmt: skip
@@ -182,7 +182,7 @@ def test_a_paid_reward_keeps_its_status_and_leaves_a_debt_that_the_next_payout_n
 
     # and the next reward pays the debt off first: Rp937.500 - Rp375.000 = Rp562.500
     make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = payout_create(workspace=books_program.workspace, program=books_program,
                            currency="IDR")  # fmt: skip
@@ -193,9 +193,9 @@ def test_a_paid_reward_keeps_its_status_and_leaves_a_debt_that_the_next_payout_n
     assert_books_agree(books_program)
 
 
-def _in_a_payout(books_program, andi, frozen):
+def _in_a_payout(books_program, andi, frozen_clock):
     sale, rewards = make_sale(make_referral(books_program, andi), 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     payout = payout_create(workspace=books_program.workspace, program=books_program,
                            currency="IDR")  # fmt: skip
@@ -203,9 +203,9 @@ def _in_a_payout(books_program, andi, frozen):
 
 
 def test_a_reward_reversed_in_full_in_a_draft_payout_leaves_it_and_is_never_paid(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
-    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen_clock)
 
     make_refund(sale, 750000000)
 
@@ -219,8 +219,10 @@ def test_a_reward_reversed_in_full_in_a_draft_payout_leaves_it_and_is_never_paid
     assert Payout.objects.get(pk=payout.pk).status == "draft"
 
 
-def test_a_partial_refund_in_a_draft_payout_lowers_the_item(books_program, andi, budi, frozen):
-    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+def test_a_partial_refund_in_a_draft_payout_lowers_the_item(
+    books_program, andi, budi, frozen_clock
+):
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen_clock)
 
     make_refund(sale, 300000000)  # 40 %
 
@@ -233,16 +235,16 @@ def test_a_partial_refund_in_a_draft_payout_lowers_the_item(books_program, andi,
     assert_books_agree(books_program)
 
 
-def test_a_draft_nets_a_new_debt_from_a_sent_payout(books_program, andi, frozen):
+def test_a_draft_nets_a_new_debt_from_a_sent_payout(books_program, andi, frozen_clock):
     # given a sent payout of Rp937.500, and a second reward in a draft
     referral = make_referral(books_program, andi)
     sale, _ = make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     sent = payout_send(payout=payout_create(workspace=books_program.workspace,
                                             program=books_program, currency="IDR"))  # fmt: skip
     make_sale(referral, 750000000)
-    frozen.advance(days=14)
+    frozen_clock.advance(days=14)
     rewards_release_due()
     draft = payout_create(workspace=books_program.workspace, program=books_program,
                           currency="IDR")  # fmt: skip
@@ -269,9 +271,9 @@ def test_a_draft_nets_a_new_debt_from_a_sent_payout(books_program, andi, frozen)
 
 
 def test_a_reward_reversed_in_a_sent_payout_is_still_paid_and_leaves_a_debt(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
-    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen_clock)
     payout_send(payout=payout)
 
     make_refund(sale, 750000000)
@@ -298,9 +300,9 @@ def test_a_reward_reversed_in_a_sent_payout_is_still_paid_and_leaves_a_debt(
 
 
 def test_a_failed_payout_frees_its_rewards_and_a_reward_reversed_meanwhile_is_reversed(
-    books_program, andi, frozen
+    books_program, andi, frozen_clock
 ):
-    sale, reward, payout = _in_a_payout(books_program, andi, frozen)
+    sale, reward, payout = _in_a_payout(books_program, andi, frozen_clock)
     payout_send(payout=payout)
     make_refund(sale, 750000000)
 
@@ -312,15 +314,15 @@ def test_a_failed_payout_frees_its_rewards_and_a_reward_reversed_meanwhile_is_re
     assert_books_agree(books_program)
 
 
-def test_cancel_reverses_only_rewards_younger_than_the_clawback(books_program, andi, frozen):
+def test_cancel_reverses_only_rewards_younger_than_the_clawback(books_program, andi, frozen_clock):
     # given a friend's signup reward and a first sale 40 days ago, a second sale 10 days ago
     friend = make_participant(books_program, "Citra")
     referral = make_referral(books_program, andi, friend=friend)
     _old_sale, old = make_sale(referral, 750000000)
-    frozen.advance(days=30)
+    frozen_clock.advance(days=30)
     rewards_release_due()
     _young_sale, young = make_sale(referral, 750000000)
-    frozen.advance(days=10)
+    frozen_clock.advance(days=10)
 
     # when the customer cancels (clawback 30 days)
     reversals = cancel(referral)
@@ -334,12 +336,12 @@ def test_cancel_reverses_only_rewards_younger_than_the_clawback(books_program, a
     assert_books_agree(books_program)
 
 
-def test_cancel_reverses_what_partial_refunds_left(books_program, andi, frozen):
+def test_cancel_reverses_what_partial_refunds_left(books_program, andi, frozen_clock):
     friend = make_participant(books_program, "Citra")
     referral = make_referral(books_program, andi, friend=friend)
     sale, _rewards = make_sale(referral, 750000000)
     make_refund(sale, 150000000)  # 20 %: Rp187.500 of Rp937.500
-    frozen.advance(days=1)
+    frozen_clock.advance(days=1)
 
     reversals = cancel(referral)
 

@@ -10,9 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from uuid import UUID
 
-
-def _uuid(value) -> UUID | None:
-    return None if value is None else value if isinstance(value, UUID) else UUID(str(value))
+from tular.core.ids import parse_uuid
 
 
 def _plain(value):
@@ -42,7 +40,7 @@ class _Recorded:
         values = {key: value for key, value in record.items() if key in names}
         for name in cls.ID_FIELDS:
             if name in values:
-                values[name] = _uuid(values[name])
+                values[name] = parse_uuid(values[name])
         for name, item_type in cls.NESTED.items():
             values[name] = tuple(item_type.from_record(item) for item in values.get(name) or ())
         if "first_time" in names:

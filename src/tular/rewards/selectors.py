@@ -1,20 +1,10 @@
 """Reads about rewards and payouts (no writes here). Everything is scoped to a workspace: an id
 from another workspace reads as unknown."""
 
-import uuid
-
+from tular.core.ids import parse_uuid
 from tular.rewards.models import Payout, Reward
 
 MAX_PAGE = 1000
-
-
-def _uuid(value) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
 
 
 def rewards_list(
@@ -41,14 +31,14 @@ def rewards_list(
 
 
 def reward_get(*, workspace, reward_id) -> Reward | None:
-    parsed = _uuid(reward_id)
+    parsed = parse_uuid(reward_id)
     if parsed is None:
         return None
     return Reward.objects.select_related("program").filter(workspace=workspace, pk=parsed).first()
 
 
 def payout_get(*, workspace, payout_id) -> Payout | None:
-    parsed = _uuid(payout_id)
+    parsed = parse_uuid(payout_id)
     if parsed is None:
         return None
     return Payout.objects.select_related("program").filter(workspace=workspace, pk=parsed).first()

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import Error as DjangoDatabaseError
 
-from tular.core.ids import new_uuid7
+from tular.core.ids import new_uuid7, parse_uuid
 from tular.participants.codes import normalise_code
 
 COOKIE_NAME = "tular_click"
@@ -98,10 +98,6 @@ def _json(value):
     return json.loads(value) if isinstance(value, str | bytes) else value
 
 
-def _uuid(value) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
-
-
 def lookup(raw_code: str) -> LinkTarget | None:
     """The link behind a code, cached per process for TULAR_REDIRECT_CACHE_SECONDS."""
     code = normalise_code(raw_code)
@@ -121,8 +117,8 @@ def lookup(raw_code: str) -> LinkTarget | None:
     target = None
     if row is not None:
         target = LinkTarget(
-            participant_id=_uuid(row[0]),
-            program_id=_uuid(row[1]),
+            participant_id=parse_uuid(row[0]),
+            program_id=parse_uuid(row[1]),
             workspace_id=row[2],
             code=row[3],
             destination_url=row[4],
