@@ -10,6 +10,7 @@ from pydantic import BaseModel, StringConstraints
 
 from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
 from tular.referrals.models import Referral, ReferralStatus
+from tular.referrals.selectors import referrals_filter
 
 router = Router(tags=["referrals"])
 
@@ -41,27 +42,6 @@ class ReferralItem(BaseModel):
     created_at: datetime
     first_sale_at: datetime | None
     cancelled_at: datetime | None
-
-
-def referrals_filter(
-    *,
-    workspace,
-    program_slug: str | None = None,
-    participant_id: UUID | None = None,
-    status: str | None = None,
-    customer_external_id: str | None = None,
-):
-    # A read only; it moves to referrals/selectors.py with the pipeline work.
-    referrals = Referral.objects.select_related("program").filter(workspace=workspace)
-    if program_slug is not None:
-        referrals = referrals.filter(program__slug=program_slug)
-    if participant_id is not None:
-        referrals = referrals.filter(participant_id=participant_id)
-    if status is not None:
-        referrals = referrals.filter(status=status)
-    if customer_external_id is not None:
-        referrals = referrals.filter(customer_external_id=customer_external_id)
-    return referrals
 
 
 def _referral_out(referral: Referral) -> dict:
