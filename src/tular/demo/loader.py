@@ -183,12 +183,7 @@ def _enrol_people(*, workspace, programs, rng: random.Random, now: datetime) -> 
             )
         )
     _draw_free_codes(participants, rng)
-    joined = {participant.pk: participant.created_at for participant in participants}
-    Participant.objects.bulk_create(participants)
-    # created_at is auto_now_add, which bulk_create fills with "now": set the real dates.
-    for participant in participants:
-        participant.created_at = joined[participant.pk]
-    Participant.objects.bulk_update(participants, ["created_at"])
+    Participant.objects.bulk_create(participants)  # with the dates they joined
     return participants
 
 

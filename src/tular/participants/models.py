@@ -1,6 +1,7 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tular.core import clock
 from tular.core.ids import new_uuid7
 from tular.programs.models import Program
 from tular.workspaces.models import Workspace
@@ -33,7 +34,7 @@ class Participant(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ParticipantKind.choices)
     locale = models.CharField(_("language"), max_length=8, default="id")
     code = models.CharField(_("code"), max_length=32, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)  # the one clock
 
     class Meta:
         verbose_name = _("participant")
