@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from ninja import Body, Query, Router, Schema, Status
 from pydantic import BaseModel, Field, StringConstraints
 
+from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
 from tular.core.errors import NotFound
 from tular.core.schemas import Strict
 from tular.programs.services import program_named_in_body
@@ -109,18 +110,10 @@ class PayoutOut(BaseModel):
     items: list[PayoutItemOut]
 
 
-class PayoutList(BaseModel):
-    items: list[PayoutOut]
-    next: str | None = Field(
-        None, description="Pass as `after` for the next page; null on the last page."
-    )
-
-
-class PayoutFilters(Schema):
+class PayoutFilters(PageQuery):
     program: str | None = None
     status: PayoutStatusName | None = None
-    after: UUID | None = None
-    limit: int = Field(100, ge=1, le=1000)
+    after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
 
 
 class MarkFailedIn(Strict):
@@ -226,20 +219,16 @@ def reject_reward(request, reward_id: str, payload: Body[RejectIn | None] = None
     return _reward_out(_reward(request, reward.pk))
 
 
-@router.get("/payouts", response={200: PayoutList}, description=PAYOUT_LIFECYCLE)
+@router.get("/payouts", response={200: page_of(PayoutOut)}, description=PAYOUT_LIFECYCLE)
 def list_payouts(request, filters: Query[PayoutFilters]):
-    payouts = selectors.payouts_list(
-        workspace=request.workspace,
-        program_slug=filters.program,
-        status=filters.status,
+    return paginate(
+        selectors.payouts_filter(
+            workspace=request.workspace, program_slug=filters.program, status=filters.status
+        ),
         after=filters.after,
         limit=filters.limit,
+        shape=_payout_out,
     )
-    full_page = len(payouts) == filters.limit
-    return {
-        "items": [_payout_out(payout) for payout in payouts],
-        "next": str(payouts[-1].pk) if full_page else None,
-    }
 
 
 @router.post(

@@ -37,6 +37,15 @@ class Conflict(DomainError):
     title = _("Conflict")
 
 
+class FieldConflict(Conflict):
+    """A value another object holds, or that can no longer change (409), naming the field so
+    a form can show it beside that field."""
+
+    def __init__(self, detail: str, *, field: str):
+        super().__init__(detail)
+        self.field = field
+
+
 class Forbidden(DomainError):
     status = 403
     type_slug = "forbidden"

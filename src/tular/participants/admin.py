@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
 
-from tular.core.errors import Invalid
+from tular.core.admin_base import SavedByServiceAdmin
+from tular.core.errors import FieldConflict, Invalid
 from tular.participants.models import Participant
 from tular.participants.services import (
     UPDATABLE,
-    ParticipantConflict,
     participant_check_update,
     participant_update,
 )
@@ -30,13 +30,13 @@ class ParticipantForm(forms.ModelForm):
             for error in refused.extra["errors"]:
                 field = error["loc"][1] if len(error["loc"]) > 1 else None
                 self.add_error(field if field in self.fields else None, error["msg"])
-        except ParticipantConflict as refused:
+        except FieldConflict as refused:
             self.add_error(refused.field, refused.detail)
         return cleaned
 
 
 @admin.register(Participant)
-class ParticipantAdmin(admin.ModelAdmin):
+class ParticipantAdmin(SavedByServiceAdmin):
     """Participants enrol through the API (or sign-up); here they are corrected."""
 
     form = ParticipantForm
@@ -53,10 +53,3 @@ class ParticipantAdmin(admin.ModelAdmin):
             participant=form.instance,
             changes={field: form.cleaned_data.get(field) for field in UPDATABLE},
         )
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved in save_form, through the service
-
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from email_validator import EmailNotValidError, validate_email
 
-from tular.core.errors import Conflict, Invalid
+from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.participants.codes import CUSTOM_CODE, generate_code, normalise_code
 from tular.participants.models import Participant, ParticipantKind
 from tular.programs.models import Program
@@ -97,14 +97,6 @@ def participant_enrol(
 UPDATABLE = ("name", "email", "locale", "kind", "external_id", "code")
 
 
-class ParticipantConflict(Conflict):
-    """A code or external id another participant holds (409)."""
-
-    def __init__(self, detail: str, *, field: str):
-        super().__init__(detail)
-        self.field = field
-
-
 def participant_check_update(*, participant: Participant, changes: dict) -> dict:
     """The columns `changes` would write, validated as on enrolment; nothing is written.
 
@@ -148,12 +140,12 @@ def participant_check_update(*, participant: Participant, changes: dict) -> dict
             program_id=participant.program_id, external_id=changed["external_id"]
         ).exists()
     ):
-        raise ParticipantConflict(
+        raise FieldConflict(
             f"the external id {changed['external_id']!r} is taken in this program",
             field="external_id",
         )
     if "code" in changed and others.filter(code=changed["code"]).exists():
-        raise ParticipantConflict(f"the code {changed['code']!r} is taken", field="code")
+        raise FieldConflict(f"the code {changed['code']!r} is taken", field="code")
     return changed
 
 

@@ -1,11 +1,11 @@
 from django import forms
 from django.contrib import admin
 
-from tular.core.errors import Invalid
+from tular.core.admin_base import SavedByServiceAdmin
+from tular.core.errors import FieldConflict, Invalid
 from tular.programs.models import Program
 from tular.programs.rules import PROGRAM_SETTINGS_FIELDS
 from tular.programs.services import (
-    ProgramConflict,
     program_check_update,
     program_create,
     program_update,
@@ -39,7 +39,7 @@ class ProgramForm(forms.ModelForm):
         except Invalid as refused:
             for error in refused.extra["errors"]:
                 self._add_settings_error(error["loc"][1:], error["msg"])
-        except ProgramConflict as refused:
+        except FieldConflict as refused:
             self.add_error(refused.field, refused.detail)
         return cleaned
 
@@ -55,7 +55,7 @@ class ProgramForm(forms.ModelForm):
 
 
 @admin.register(Program)
-class ProgramAdmin(admin.ModelAdmin):
+class ProgramAdmin(SavedByServiceAdmin):
     """Programs are written by program_create and program_update only (validation, audit)."""
 
     form = ProgramForm
@@ -79,10 +79,3 @@ class ProgramAdmin(admin.ModelAdmin):
         return program_create(
             workspace=form.cleaned_data["workspace"], config=form.program_settings, actor=actor
         )
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved in save_form, through the services
-
-    def save_related(self, request, form, formsets, change):
-        for formset in formsets:
-            self.save_formset(request, form, formset, change=change)

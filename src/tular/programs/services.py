@@ -10,7 +10,7 @@ import re
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
-from tular.core.errors import Conflict, Invalid
+from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.programs.models import Program
 from tular.programs.rules import PROGRAM_SETTINGS_FIELDS, ProgramSettings
 from tular.workspaces.audit import Actor, audit_record
@@ -18,14 +18,6 @@ from tular.workspaces.models import Workspace
 
 # Changing these once money was earned would re-denominate or re-address what exists already.
 FROZEN_ONCE_REWARDED = ("slug", "currency")
-
-
-class ProgramConflict(Conflict):
-    """A change another program or the program's rewards stand in the way of (409)."""
-
-    def __init__(self, detail: str, *, field: str):
-        super().__init__(detail)
-        self.field = field
 
 
 def normalise_host(host: str) -> str:
@@ -109,7 +101,7 @@ def program_check_update(*, program: Program, changes: dict) -> dict:
     changed = {field: value for field, value in values.items() if current[field] != value}
     for field in FROZEN_ONCE_REWARDED:
         if field in changed and program.rewards.exists():
-            raise ProgramConflict(
+            raise FieldConflict(
                 f"the {field} of a program cannot change once it has rewards "
                 f"(they are in {program.currency} and belong to {program.slug!r})",
                 field=field,
@@ -117,7 +109,7 @@ def program_check_update(*, program: Program, changes: dict) -> dict:
     if "slug" in changed:
         taken = Program.objects.filter(workspace_id=program.workspace_id, slug=changed["slug"])
         if taken.exclude(pk=program.pk).exists():
-            raise ProgramConflict(
+            raise FieldConflict(
                 f"a program with slug {changed['slug']!r} already exists", field="slug"
             )
     return changed

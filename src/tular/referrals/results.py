@@ -11,16 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from uuid import UUID
 
 from tular.core.ids import parse_uuid
-
-
-def _plain(value):
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
+from tular.core.jsonsafe import json_safe
 
 
 class _Recorded:
@@ -32,7 +23,7 @@ class _Recorded:
     def record(self) -> dict:
         data = asdict(self)
         data.pop("first_time", None)
-        return _plain(data)
+        return json_safe(data)
 
     @classmethod
     def from_record(cls, record: dict, *, first_time: bool = False):

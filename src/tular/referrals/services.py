@@ -401,7 +401,7 @@ def track_refund(
             program=sale.program,
             sale_id=sale.pk,
             sale_amount=sale.amount,
-            refunded_total=min(refunded + this_refund, sale.amount),
+            refunded_total=refunded + this_refund,  # ≤ the sale: checked above
             memo=f"refund {refund.pk}",
         )
         return _reversal_result(refund, reversals)

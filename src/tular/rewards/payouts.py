@@ -23,8 +23,9 @@ The lifecycle (like Dub's or PartnerStack's):
   approved and unclaimed again (a fully reversed one becomes `reversed`) for a later payout.
 
 Locks, always in this order so that no two of these deadlock on PostgreSQL: the program row
-(payout_create, payout_mark_failed, reversals), then payout rows, then reward rows. SQLite's
-IMMEDIATE transactions serialise writers already.
+(payout_create, send, mark-paid, mark-failed, reversals), then payout rows, then reward rows,
+each `FOR NO KEY UPDATE` of the row itself. SQLite's IMMEDIATE transactions serialise writers
+already.
 """
 
 import csv
@@ -54,8 +55,6 @@ from tular.workspaces.audit import Actor, audit_record
 
 # Payouts whose items are promised but not paid yet: they count against the approved balance.
 OUTSTANDING = (Payout.Status.draft, Payout.Status.sent)
-# Once sent, a payout's items are what the bank was told: frozen.
-FROZEN = (Payout.Status.sent, Payout.Status.paid)
 
 
 def _sum_subquery(queryset, expression):

@@ -22,8 +22,8 @@ What happens next depends on where the reward's money stands (see payouts.py):
 `reversed_amount` grows with each reversal and never exceeds `amount`.
 
 Status, items and ledger change in one transaction, with the program, the outstanding payouts
-and the rewards locked in that order (SELECT … FOR UPDATE on PostgreSQL, the same order as
-payouts.py; SQLite's IMMEDIATE transactions serialise writers already). This module knows
+and the rewards locked in that order (SELECT … FOR NO KEY UPDATE on PostgreSQL, the same order
+as payouts.py; SQLite's IMMEDIATE transactions serialise writers already). This module knows
 nothing of the referrals app: callers pass ids and amounts.
 """
 

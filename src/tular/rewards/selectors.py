@@ -44,21 +44,12 @@ def payout_get(*, workspace, payout_id) -> Payout | None:
     return Payout.objects.select_related("program").filter(workspace=workspace, pk=parsed).first()
 
 
-def payouts_list(
-    *,
-    workspace,
-    program_slug: str | None = None,
-    status: str | None = None,
-    after=None,
-    limit: int = 100,
-) -> list[Payout]:
-    """The workspace's payouts, oldest first (UUIDv7 ids), filtered by program and status;
-    `after` (a payout id) continues a previous page."""
+def payouts_filter(*, workspace, program_slug: str | None = None, status: str | None = None):
+    """The workspace's payouts filtered by program and status (a queryset, for the API's
+    pages)."""
     payouts = Payout.objects.filter(workspace=workspace).select_related("program")
     if program_slug is not None:
         payouts = payouts.filter(program__slug=program_slug)
     if status is not None:
         payouts = payouts.filter(status=status)
-    if after is not None:
-        payouts = payouts.filter(pk__gt=after)
-    return list(payouts.prefetch_related("items").order_by("pk")[: max(1, min(limit, MAX_PAGE))])
+    return payouts

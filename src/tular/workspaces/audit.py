@@ -9,13 +9,12 @@ and the demo loader `Actor.system(...)`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 
 from tular.core import clock
+from tular.core.jsonsafe import json_safe
 from tular.workspaces.models import AuditEntry
 
 
@@ -43,13 +42,6 @@ class Actor:
 SYSTEM = Actor.system()
 
 
-def _plain(value):
-    """JSON-safe copy (UUIDs, datetimes and Decimals as strings)."""
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-
-
 def audit_record(
     *,
     workspace,
@@ -72,8 +64,8 @@ def audit_record(
         action=action,
         target_type=target._meta.label_lower,
         target_id=str(target.pk),
-        before=_plain(before),
-        after=_plain(after),
+        before=json_safe(before),
+        after=json_safe(after),
     )
 
 
