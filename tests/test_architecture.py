@@ -15,6 +15,7 @@ SRC = Path(__file__).resolve().parent.parent / "src" / "tular"
 # Lowest first; the same list is drawn in docs/architecture.md.
 LAYERS = [
     {"core"},
+    {"messaging"},
     {"workspaces"},
     {"programs"},
     {"participants"},

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ KNOWN_VARIABLES = {
     "TULAR_PUBLIC_URL": "base URL of referral links, e.g. https://ref.example.com",
     "TULAR_SECRET_KEY": "Django secret key (generated into the data dir when absent)",
     "TULAR_EMAIL_URL": "smtp://user:pass@host:port, smtps://…, smtp+tls://…, console: or file:",
+    "TULAR_EMAIL_FROM": "From of e-mails: addr@example.com or Name <addr@example.com>",
     "TULAR_TASKS": "task backend: db (default), immediate, or a dotted backend class path",
     "TULAR_ADMIN_EMAIL": "e-mail of the first manager created by `tular up`",
     "TULAR_ADMIN_PASSWORD": "password of the first manager created by `tular up`",
@@ -56,6 +58,7 @@ class Config:
     api_rate_limit: str
     redirect_cache_seconds: float
     log_level: str
+    email_from: str | None = None  # None: settings.DEFAULT_FROM_EMAIL
 
 
 def parse_bool(name: str, raw: str | None, default: bool) -> bool:
@@ -110,13 +113,13 @@ def _mailer(backend: str, **options) -> dict:
 
 
 def parse_email(raw: str | None, data_dir: Path) -> dict:
-    if not raw or raw == "file:":
+    if not raw or raw in {"file:", "file://"}:
         return _mailer("filebased", file_path=str(data_dir / "mail"))
-    if raw == "console:":
+    if raw in {"console:", "console://"}:
         return _mailer("console")
     if raw.startswith("file:"):
-        path = raw.removeprefix("file://").removeprefix("file:")
-        return _mailer("filebased", file_path=path)
+        path = unquote(raw.removeprefix("file://").removeprefix("file:"))
+        return _mailer("filebased", file_path=str(Path(path).expanduser().resolve()))
     parts = urlsplit(raw)
     if parts.scheme not in {"smtp", "smtps", "smtp+tls"} or not parts.hostname:
         raise ConfigError(
@@ -137,6 +140,39 @@ def parse_email(raw: str | None, data_dir: Path) -> dict:
         use_tls=parts.scheme == "smtp+tls",
         timeout=10,
     )
+
+
+# "Name <addr>" or a bare address; the name may not hold angle brackets or line breaks.
+_FROM = re.compile(r"(?:(?P<name>[^<>\r\n]*?)\s*<(?P<angled>[^<>\s]+)>|(?P<bare>[^<>\s]+))")
+# Characters that make a display name need quotes in a header (RFC 5322 specials).
+_SPECIALS = re.compile(r'[()<>\[\]:;@\\,."]')
+
+
+def parse_email_from(raw: str | None) -> str | None:
+    """The From address of outgoing e-mail, checked like an address a mail server accepts."""
+    if not raw or not raw.strip():
+        return None
+    match = _FROM.fullmatch(raw.strip())
+    if match is None:
+        raise ConfigError(
+            "TULAR_EMAIL_FROM", f"expected addr@example.com or Name <addr@example.com>, got {raw!r}"
+        )
+    # Imported here: it costs start-up time (~25 ms) and is needed only when the variable is set.
+    from email_validator import EmailNotValidError, validate_email
+
+    address = match["angled"] or match["bare"]
+    try:
+        address = validate_email(address, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ConfigError(
+            "TULAR_EMAIL_FROM", f"not an e-mail address: {address!r} ({exc})"
+        ) from None
+    name = (match["name"] or "").strip().strip('"').strip()
+    if not name:
+        return address
+    if _SPECIALS.search(name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{address}>"
 
 
 TASK_BACKENDS = {
@@ -231,4 +267,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         api_rate_limit=parse_rate(env.get("TULAR_API_RATE_LIMIT")),
         redirect_cache_seconds=cache_seconds,
         log_level=log_level,
+        email_from=parse_email_from(env.get("TULAR_EMAIL_FROM")),
     )

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets locally (no CDN)
     "django_tasks_db",
     "tular.core",
+    "tular.messaging",
     "tular.workspaces",
     "tular.programs",
     "tular.participants",
