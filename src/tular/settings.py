@@ -23,7 +23,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # the widgets' templates, for FORM_RENDERER
     "corsheaders",
+    "django_htmx",
     "ninja",  # serves the API docs' assets locally (no CDN)
     "django_tasks_db",
     "tular.core",
@@ -38,6 +40,7 @@ INSTALLED_APPS = [
     "tular.api",
     "tular.analytics",
     "tular.demo",
+    "tular.console",
 ]
 
 MIDDLEWARE = [
@@ -51,11 +54,16 @@ MIDDLEWARE = [
     "tular.api.idempotency.IdempotencyMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "tular.urls"
+FORM_RENDERER = "tular.core.forms.UIRenderer"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:overview"
+AUTHENTICATION_BACKENDS = ["tular.workspaces.auth.EmailBackend"]
 WSGI_APPLICATION = "tular.wsgi.application"
 
 TEMPLATES = [
@@ -68,6 +76,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tular.console.context.console",
             ],
         },
     },

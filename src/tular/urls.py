@@ -10,7 +10,7 @@ a request that comes first simply loads them itself (so does `reverse()`, for th
 import threading
 
 from django.contrib import admin
-from django.urls import URLResolver, path
+from django.urls import URLResolver, include, path
 from django.urls.resolvers import RoutePattern
 from django.views.decorators.csrf import csrf_exempt
 
@@ -70,5 +70,6 @@ urlpatterns = [
     URLResolver(RoutePattern("api/v1/"), API_URLS, app_name=API_APP_NAME, namespace=API_NAMESPACE),
     path("healthz", healthz, name="healthz"),
     path("integrations/stripe/<str:token>/webhook", stripe_webhook, name="stripe-webhook"),
+    path("console/", include("tular.console.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -208,9 +208,13 @@ def test_every_string_in_the_source_is_in_the_catalogue(language):
 
 
 def test_the_indonesian_catalogue_translates_rather_than_copies():
-    copied = [m.id for m in catalogue("id") if m.id and m.string == m.id]
-    # A few words are the same in both languages (program, reseller, slug), no more.
-    assert len(copied) <= 5, f"untranslated-looking Indonesian entries: {copied}"
+    messages = [m for m in catalogue("id") if m.id]
+    copied = [m.id for m in messages if m.string == m.id]
+    # Some single words are the same in both languages (program, reseller, slug, logo, status),
+    # a sentence never is; and single words stay a small share of the catalogue.
+    sentences = [text for text in copied if " " in str(text)]
+    assert not sentences, f"untranslated Indonesian entries: {sentences}"
+    assert len(copied) <= max(8, len(messages) // 50), f"untranslated-looking entries: {copied}"
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -15,7 +15,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from tular.workspaces.models import Workspace
+from tular.core import clock
+from tular.workspaces.models import Membership, Role, Workspace
 from tular.workspaces.services import workspace_get_or_create
 
 DEFAULT_WORKSPACE = "default"
@@ -67,6 +68,11 @@ def ensure_manager(result: BootstrapResult, login: ManagerLogin | None = None) -
         )
         user.password = login.password_hash()
         user.save(update_fields=["password"])
+        Membership.objects.get_or_create(
+            workspace=result.workspace,
+            user=user,
+            defaults={"role": Role.OWNER, "created_at": clock.now()},
+        )
     if login.generated:
         result.messages.append(
             f"Created the first manager: {login.email} / password {login.password}  "

@@ -1,0 +1,53 @@
+"""The console's navigation: one list, so a later context (pipeline, analytics, partners) adds
+its pages by adding an entry here. tests/console/test_nav.py checks every entry resolves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    # The URL names (prefixes) that mark this entry as the current one.
+    section: str
+    owner_only: bool = False
+
+
+MAIN = [
+    NavItem(_("Overview"), "console:overview", "dashboard", "overview"),
+    NavItem(_("Programs"), "console:programs", "speakerphone", "programs"),
+    NavItem(_("Participants"), "console:participants", "users", "participants"),
+    NavItem(_("Referrals"), "console:referrals", "arrows-exchange", "referrals"),
+    NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
+    NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
+    NavItem(_("Settings"), "console:settings", "settings", "settings"),
+]
+
+
+def nav_for(request) -> list[dict]:
+    """The entries as the base template draws them, the current one marked."""
+    match = getattr(request, "resolver_match", None)
+    current = (match.url_name or "") if match else ""
+    items = []
+    for item in MAIN:
+        if item.owner_only and getattr(request, "role", None) != "owner":
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:  # an area not wired yet; tests/console/test_nav.py catches it
+            continue
+        items.append(
+            {
+                "label": item.label,
+                "url": url,
+                "icon": item.icon,
+                "active": current == item.section or current.startswith(item.section + "-"),
+            }
+        )
+    return items

@@ -1,0 +1,15 @@
+"""/console/…: the managers' console. Each area's module exports its own `urlpatterns`.
+
+URL names are `<section>` for an area's main page and `<section>-<what>` for the rest
+(`programs`, `programs-new`, `programs-detail`): the navigation marks the current section by
+that prefix (tular.console.nav)."""
+
+from tular.console.views import auth, brand, overview
+
+app_name = "console"
+
+urlpatterns = [
+    *auth.urlpatterns,
+    *brand.urlpatterns,
+    *overview.urlpatterns,
+]
