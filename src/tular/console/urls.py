@@ -4,7 +4,17 @@ URL names are `<section>` for an area's main page and `<section>-<what>` for the
 (`programs`, `programs-new`, `programs-detail`): the navigation marks the current section by
 that prefix (tular.console.nav)."""
 
-from tular.console.views import auth, brand, overview
+from tular.console.views import (
+    auth,
+    brand,
+    overview,
+    participants,
+    payouts,
+    programs,
+    referrals,
+    rewards,
+    settings,
+)
 
 app_name = "console"
 
@@ -12,4 +22,10 @@ urlpatterns = [
     *auth.urlpatterns,
     *brand.urlpatterns,
     *overview.urlpatterns,
+    *programs.urlpatterns,
+    *participants.urlpatterns,
+    *referrals.urlpatterns,
+    *rewards.urlpatterns,
+    *payouts.urlpatterns,
+    *settings.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""Console pages: participants (being built)."""
+
+urlpatterns = []

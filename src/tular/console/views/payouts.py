@@ -1,0 +1,3 @@
+"""Console pages: payouts (being built)."""
+
+urlpatterns = []

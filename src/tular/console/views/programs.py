@@ -1,0 +1,3 @@
+"""Console pages: programs (being built)."""
+
+urlpatterns = []

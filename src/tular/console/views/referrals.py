@@ -1,0 +1,3 @@
+"""Console pages: referrals (being built)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Console pages: rewards (being built)."""
+
+urlpatterns = []
