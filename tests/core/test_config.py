@@ -83,3 +83,88 @@ def test_data_dir_that_is_a_file_is_refused(tmp_path):
     blocker.write_text("")
     with pytest.raises(ConfigError, match="TULAR_DATA_DIR"):
         load({"TULAR_DATA_DIR": str(blocker)})
+
+
+# ---------------------------------------------------------------- e-mail
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "expected"),
+    [
+        (
+            "smtp://mail.example",
+            "smtp",
+            {"host": "mail.example", "port": 25, "use_tls": False, "use_ssl": False},
+        ),
+        (
+            "smtp://kirim:rahasia@mail.example:2525",
+            "smtp",
+            {"port": 2525, "username": "kirim", "password": "rahasia", "timeout": 10},
+        ),
+        ("smtp+tls://mail.example", "smtp", {"port": 587, "use_tls": True, "use_ssl": False}),
+        ("smtps://mail.example", "smtp", {"port": 465, "use_tls": False, "use_ssl": True}),
+        ("console:", "console", {}),
+        ("file:///srv/tular/mail", "filebased", {"file_path": "/srv/tular/mail"}),
+        ("file:/srv/tular/mail", "filebased", {"file_path": "/srv/tular/mail"}),
+    ],
+)
+def test_each_email_url_builds_djangos_default_mailer(
+    env, settings, monkeypatch, tmp_path, url, backend, expected
+):
+    # given (file paths land in a temporary directory, not /srv)
+    url = url.replace("/srv/", f"{tmp_path}/srv/")
+    expected = {k: str(v).replace("/srv/", f"{tmp_path}/srv/") for k, v in expected.items()}
+    config = load({**env, "TULAR_EMAIL_URL": url})
+    # when Django 6.1 builds the default mailer from it
+    settings.MAILERS = {"default": config.email}
+    from django.core.mail import mailers
+
+    mailer = mailers.default
+    # then
+    assert type(mailer).__module__ == f"django.core.mail.backends.{backend}"
+    assert {name: str(getattr(mailer, name)) for name in expected} == expected
+
+
+def test_the_default_mailer_writes_files_under_the_data_dir(env, tmp_path):
+    for raw in (None, "", "file:", "file://"):
+        config = load({**env, "TULAR_EMAIL_URL": raw} if raw is not None else env)
+        assert config.email["BACKEND"] == "django.core.mail.backends.filebased.EmailBackend"
+        assert config.email["OPTIONS"] == {"file_path": str(tmp_path / "data" / "mail")}
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (None, None),
+        ("halo@toko.example", "halo@toko.example"),
+        ("Toko Andalan <halo@toko.example>", "Toko Andalan <halo@toko.example>"),
+        ('"Toko Andalan" <halo@toko.example>', "Toko Andalan <halo@toko.example>"),
+        ("Toko, Andalan <halo@toko.example>", '"Toko, Andalan" <halo@toko.example>'),
+        ("  Tular <noreply@ref.example.com>  ", "Tular <noreply@ref.example.com>"),
+    ],
+)
+def test_email_from_is_an_address_or_a_name_and_an_address(env, raw, expected):
+    environ = env if raw is None else {**env, "TULAR_EMAIL_FROM": raw}
+    assert load(environ).email_from == expected
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TULAR_EMAIL_FROM", "tular"),
+        ("TULAR_EMAIL_FROM", "Tular <noreply>"),
+        ("TULAR_EMAIL_FROM", "Tular <halo@toko.example"),
+        ("TULAR_EMAIL_FROM", "Tular halo@toko.example"),
+        ("TULAR_EMAIL_FROM", "Tular <halo@toko.example>\nBcc: all@example.com"),
+        ("TULAR_EMAIL_FROM", "<>"),
+        ("TULAR_EMAIL_URL", "smtp://"),
+        ("TULAR_EMAIL_URL", "smtps://:465"),
+        ("TULAR_EMAIL_URL", "console://x"),
+        ("TULAR_EMAIL_URL", "mail.example:25"),
+    ],
+)
+def test_a_malformed_email_setting_is_an_error_naming_it(env, variable, value):
+    with pytest.raises(ConfigError) as error:
+        load({**env, variable: value})
+    assert error.value.variable == variable
+    assert str(error.value).startswith(variable)
