@@ -10,7 +10,13 @@ from tular.api.pagination import (
     page_of,
     paginate,
 )
-from tular.api.schemas import ProgramIn, ProgramOut, ProgramPatch, conflict_documented
+from tular.api.schemas import (
+    ProgramIn,
+    ProgramOut,
+    ProgramPatch,
+    ProgramStatusName,
+    conflict_documented,
+)
 from tular.core.errors import NotFound
 from tular.programs.models import Program
 from tular.programs.services import program_create, program_get, program_update, programs_filter
@@ -21,6 +27,7 @@ router = Router(tags=["programs"])
 
 class ProgramQuery(PageQuery):
     after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
+    status: ProgramStatusName | None = Field(None, description="Only programs of this status.")
 
 
 def _program_out(program: Program) -> dict:
@@ -39,6 +46,9 @@ def _program_out(program: Program) -> dict:
         "monetary_rewards_allowed": program.monetary_rewards_allowed,
         "rules": program.rules,
         "created_at": program.created_at,
+        "status": program.status,
+        "monetary_rewards_changed_by": program.monetary_rewards_changed_by,
+        "monetary_rewards_changed_at": program.monetary_rewards_changed_at,
     }
 
 
@@ -59,9 +69,10 @@ def create_program(request, payload: ProgramIn):
 
 @router.get("", response={200: page_of(ProgramOut)})
 def list_programs(request, query: Query[ProgramQuery]):
-    """The workspace's programs in the order they were created, a page at a time."""
+    """The workspace's programs in the order they were created, a page at a time (all statuses
+    unless `status` is given)."""
     return paginate(
-        programs_filter(workspace=request.workspace),
+        programs_filter(workspace=request.workspace, status=query.status),
         after=query.after,
         limit=query.limit,
         shape=_program_out,
@@ -77,8 +88,8 @@ def get_program(request, slug: str):
     "/{slug}",
     response={200: ProgramOut},
     openapi_extra=conflict_documented(
-        "The new slug is taken in the workspace, or the slug or currency would change on a "
-        "program that has rewards."
+        "The new slug is taken in the workspace, the slug or currency would change on a "
+        "program that has rewards, or a setting would change on an archived program."
     ),
 )
 def update_program(request, slug: str, payload: ProgramPatch):
@@ -88,6 +99,12 @@ def update_program(request, slug: str, payload: ProgramPatch):
     each error; nothing changes). The `slug` and `currency` cannot change once the program has
     rewards (409). New settings apply to events from now on: rewards already earned keep their
     amounts and statuses; they are never recomputed. The change is recorded in the audit log.
+
+    `status` pauses (`paused`), archives (`archived`) or reactivates (`active`) the program; see
+    the field's description for what each means. An archived program's other settings are
+    read-only (409) unless the same request sets it back to `active` or `paused`. Turning
+    `monetary_rewards_allowed` on or off records who did it and when
+    (`monetary_rewards_changed_by`, `monetary_rewards_changed_at`).
     """
     program = program_update(
         program=_program(request, slug),

@@ -28,10 +28,28 @@ class ProgramIn(ProgramSettings):
     """A program to create."""
 
 
+PROGRAM_STATUS_DESCRIPTION = (
+    "`active`: everything runs. `paused`: referral links keep redirecting (a shared link never "
+    "breaks) and clicks, sign-ups, sales, refunds and cancellations are still recorded, but no "
+    "reward is granted for what happens while paused (nor later: resuming does not re-run the "
+    "rules). `archived`: as paused, hidden from the console's lists by default, and its other "
+    "settings are read-only (409) until it is set back to `active` or `paused`."
+)
+ProgramStatusName = Literal["active", "paused", "archived"]
+
+
 class ProgramOut(ProgramIn):
     model_config = ConfigDict(from_attributes=True)
     id: UUID
     created_at: datetime
+    status: ProgramStatusName = Field(description=PROGRAM_STATUS_DESCRIPTION)
+    monetary_rewards_changed_by: str = Field(
+        description="Who last turned `monetary_rewards_allowed` on or off (R6's compliance "
+        "record: for a program without cash rewards, who approved that); empty if never changed."
+    )
+    monetary_rewards_changed_at: datetime | None = Field(
+        description="When `monetary_rewards_allowed` last changed; null if never."
+    )
 
 
 def _no_default(schema: dict) -> None:
@@ -54,11 +72,15 @@ def _partial(model: type[BaseModel], name: str, doc: str) -> type[BaseModel]:
     return create_model(name, __base__=Strict, __doc__=doc, **fields)
 
 
+class _ProgramSettingsAndStatus(ProgramSettings):
+    status: ProgramStatusName = Field(description=PROGRAM_STATUS_DESCRIPTION)
+
+
 ProgramPatch = _partial(
-    ProgramSettings,
+    _ProgramSettingsAndStatus,
     "ProgramPatch",
-    "Any of a program's settings; those left out keep their value. The program that results is "
-    "validated as a whole, like a new one.",
+    "Any of a program's settings, and its `status`; those left out keep their value. The "
+    "program that results is validated as a whole, like a new one.",
 )
 
 

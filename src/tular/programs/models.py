@@ -16,6 +16,15 @@ PROGRAM_KIND_CHOICES = [
 ]
 
 
+class ProgramStatus(models.TextChoices):
+    """active: everything runs. paused: links keep redirecting and events are recorded, but no
+    reward is granted. archived: as paused, hidden from lists by default, settings read-only."""
+
+    active = "active", _("active")
+    paused = "paused", _("paused")
+    archived = "archived", _("archived")
+
+
 class Program(models.Model):
     """A referral, affiliate, partner or employee program. Reward rules are validated config."""
 
@@ -34,6 +43,16 @@ class Program(models.Model):
     clawback_days = models.PositiveIntegerField(_("clawback days"), default=60)
     monetary_rewards_allowed = models.BooleanField(_("monetary rewards allowed"), default=True)
     rules = models.JSONField(_("reward rules"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.active
+    )
+    # R6's compliance record: who last turned cash rewards on or off, and when.
+    monetary_rewards_changed_by = models.CharField(
+        _("monetary rewards changed by"), max_length=200, blank=True
+    )
+    monetary_rewards_changed_at = models.DateTimeField(
+        _("monetary rewards changed at"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -46,6 +65,11 @@ class Program(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def grants_rewards(self) -> bool:
+        """Only an active program grants rewards (paused and archived ones record events)."""
+        return self.status == ProgramStatus.active
 
     @property
     def window_days(self) -> int:

@@ -10,10 +10,11 @@ import re
 from django.db import IntegrityError, transaction
 from pydantic import ValidationError
 
+from tular.core import clock
 from tular.core.errors import Conflict, FieldConflict, Invalid
-from tular.programs.models import Program
+from tular.programs.models import Program, ProgramStatus
 from tular.programs.rules import PROGRAM_SETTINGS_FIELDS, ProgramSettings
-from tular.workspaces.audit import Actor, audit_record
+from tular.workspaces.audit import SYSTEM, Actor, audit_record
 from tular.workspaces.models import Workspace
 
 # Changing these once money was earned would re-denominate or re-address what exists already.
@@ -74,6 +75,10 @@ def program_create(
     409 when the slug is taken in the workspace."""
     values = _stored_values(config)
     program = Program(workspace=workspace, **values)
+    if not program.monetary_rewards_allowed:
+        # R6: a program restricted to non-monetary rewards from the start; its creator decided.
+        program.monetary_rewards_changed_by = (actor or SYSTEM).label[:200]
+        program.monetary_rewards_changed_at = clock.now()
     try:
         with transaction.atomic():
             program.save(force_insert=True)
@@ -118,20 +123,37 @@ def program_check_update(*, program: Program, changes: dict) -> dict:
 def program_update(*, program: Program, changes: dict, actor: Actor | None = None) -> Program:
     """Change a program's settings: the merged result is validated like a new program's.
 
-    Only future events follow the new settings; rewards already earned keep their amounts and
-    statuses. Records the change in the audit log (before and after of the fields that changed);
-    a change that changes nothing writes nothing. Errors as `program_check_update`."""
+    `changes` may also hold `status` (active, paused, archived; see `program_set_status`), applied
+    in the same transaction. Only future events follow the new settings; rewards already earned
+    keep their amounts and statuses. Records the change in the audit log (before and after of the
+    fields that changed); a change that changes nothing writes nothing. Errors as
+    `program_check_update`; 409 for a settings change of a program that stays archived (an
+    archived program is read-only: reactivate it first)."""
+    changes = dict(changes)
+    status = changes.pop("status", None)
     with transaction.atomic():
         locked = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
         changed = program_check_update(program=locked, changes=changes)
+        if changed and (status or locked.status) == ProgramStatus.archived:
+            raise Conflict(
+                "an archived program is read-only: set its status to active or paused first"
+            )
+        if status is not None:
+            locked = _set_status(program=locked, status=status, actor=actor)
         if not changed:
             return locked
         before = {field: getattr(locked, field) for field in changed}
         for field, value in changed.items():
             setattr(locked, field, value)
+        written = [*changed, "updated_at"]
+        if "monetary_rewards_allowed" in changed:
+            # R6's compliance record: who turned cash rewards off (or on again), and when.
+            locked.monetary_rewards_changed_by = (actor or SYSTEM).label[:200]
+            locked.monetary_rewards_changed_at = clock.now()
+            written += ["monetary_rewards_changed_by", "monetary_rewards_changed_at"]
         try:
             with transaction.atomic():
-                locked.save(update_fields=[*changed, "updated_at"])
+                locked.save(update_fields=written)
         except IntegrityError:  # a concurrent change took the slug
             raise Conflict(f"a program with slug {changed.get('slug')!r} already exists") from None
         audit_record(
@@ -145,6 +167,37 @@ def program_update(*, program: Program, changes: dict, actor: Actor | None = Non
     return locked
 
 
+def program_set_status(*, program: Program, status: str, actor: Actor | None = None) -> Program:
+    """Pause, archive or reactivate a program (audited; the same status again changes nothing).
+
+    paused: referral links keep redirecting (a shared link never breaks) and clicks, sign-ups
+    and sales are still recorded, but no reward is granted for what happens while paused (not
+    later either: the engine is not re-run on resume). archived: the same, and the program is
+    hidden from the console's lists by default and its settings are read-only."""
+    with transaction.atomic():
+        locked = Program.objects.select_for_update(no_key=True).get(pk=program.pk)
+        return _set_status(program=locked, status=status, actor=actor)
+
+
+def _set_status(*, program: Program, status: str, actor: Actor | None) -> Program:
+    if status not in ProgramStatus.values:
+        raise Invalid(["status"], f"must be one of {', '.join(ProgramStatus.values)}")
+    if program.status == status:
+        return program
+    before = program.status
+    program.status = status
+    program.save(update_fields=["status", "updated_at"])
+    audit_record(
+        workspace=program.workspace_id,
+        actor=actor,
+        action="program.status",
+        target=program,
+        before={"status": before},
+        after={"status": status},
+    )
+    return program
+
+
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,49}")
 
 
@@ -154,9 +207,13 @@ def program_get(*, workspace: Workspace, slug: str) -> Program | None:
     return Program.objects.filter(workspace=workspace, slug=slug).first()
 
 
-def programs_filter(*, workspace: Workspace):
-    """The workspace's programs (a queryset, for the API's pages)."""
-    return Program.objects.filter(workspace=workspace)
+def programs_filter(*, workspace: Workspace, status: str | None = None):
+    """The workspace's programs (a queryset, for the API's and the console's pages), of one
+    status when `status` is given."""
+    programs = Program.objects.filter(workspace=workspace)
+    if status is not None:
+        programs = programs.filter(status=status)
+    return programs
 
 
 def program_named_in_body(*, workspace: Workspace, slug: str) -> Program:

@@ -66,6 +66,8 @@ def rewards_grant(*, referral, occurrence: Occurrence, conversion=None) -> list[
     program = referral.program
     if referral.status == "flagged":
         return []  # a flagged referral earns nothing until a manager clears it
+    if not program.grants_rewards:
+        return []  # a paused or archived program records events but grants nothing
     rules = [Rule.model_validate(rule) for rule in program.rules]
     now = clock.now()
     granted = []

@@ -1,0 +1,78 @@
+"""Headline figures of programs, all time, for lists: a fixed number of grouped queries for any
+number of programs (never one query per program).
+
+Per program: participants, referrals, revenue (per currency, sales minus refunds, as in
+`metrics.revenue`) and rewards earned (per currency, monetary rewards net of reversals, rejected
+ones left out, as in `metrics.rewards_total`). Money in minor units.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, Sum
+
+from tular.participants.models import Participant
+from tular.referrals.models import Conversion, ConversionKind, Referral
+from tular.rewards.models import Reward, RewardStatus
+
+
+@dataclass
+class Headline:
+    participants: int = 0
+    referrals: int = 0
+    revenue: list[dict] = field(default_factory=list)  # [{"currency", "amount"}]
+    rewards: list[dict] = field(default_factory=list)
+
+
+def programs_headlines(*, workspace, program_ids) -> dict:
+    """{program id: Headline} for the workspace's programs among `program_ids` (4 queries)."""
+    ids = list(program_ids)
+    figures = defaultdict(Headline)
+    if not ids:
+        return figures
+    participants = (
+        Participant.objects.filter(workspace=workspace, program_id__in=ids)
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in participants:
+        figures[row["program_id"]].participants = row["n"]
+    referrals = (
+        Referral.objects.filter(workspace=workspace, program_id__in=ids)
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in referrals:
+        figures[row["program_id"]].referrals = row["n"]
+    revenue = (
+        Conversion.objects.filter(
+            workspace=workspace,
+            program_id__in=ids,
+            kind__in=(ConversionKind.sale, ConversionKind.refund),
+            amount__isnull=False,
+        )
+        .values("program_id", "currency")
+        .annotate(
+            sales=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0),
+            refunds=Sum("amount", filter=Q(kind=ConversionKind.refund), default=0),
+        )
+        .order_by("program_id", "currency")
+    )
+    for row in revenue:
+        figures[row["program_id"]].revenue.append(
+            {"currency": row["currency"], "amount": row["sales"] - row["refunds"]}
+        )
+    rewards = (
+        Reward.objects.filter(workspace=workspace, program_id__in=ids, amount__isnull=False)
+        .exclude(status=RewardStatus.rejected)
+        .values("program_id", "currency")
+        .annotate(net=Sum(F("amount") - F("reversed_amount"), default=0))
+        .order_by("program_id", "currency")
+    )
+    for row in rewards:
+        figures[row["program_id"]].rewards.append(
+            {"currency": row["currency"], "amount": row["net"]}
+        )
+    return figures
