@@ -15,7 +15,7 @@ from tular.programs.services import program_named_in_body
 from tular.rewards import payouts as payout_services
 from tular.rewards import selectors
 from tular.rewards.models import Payout, Reward
-from tular.rewards.services import reward_approve, reward_reject
+from tular.rewards.services import reward_approve, reward_reject, rewards_review_many
 from tular.workspaces.audit import Actor
 
 router = Router(tags=["rewards"])
@@ -74,6 +74,37 @@ class RewardFilters(Schema):
 
 class RejectIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class BulkApproveIn(Strict):
+    ids: list[UUID] = Field(min_length=1, max_length=500, description="Reward ids.")
+
+
+class BulkRejectIn(BulkApproveIn):
+    reason: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class BulkOutcomeOut(BaseModel):
+    id: str
+    done: bool = Field(description="True when this reward was approved (or rejected) now.")
+    status: StatusName | None = Field(
+        description="The reward's status after the call; null when no such reward is in the "
+        "workspace."
+    )
+    detail: str = Field(description="Why it was skipped (empty when done).")
+
+
+class BulkOut(BaseModel):
+    done: int
+    skipped: int
+    results: list[BulkOutcomeOut]
+
+
+BULK_DESCRIPTION = (
+    "Each reward goes through the same step as its own `/approve` or `/reject`, in its own "
+    "transaction: one that cannot be (already approved or rejected, unknown) is skipped with "
+    "the reason and does not stop the others. Always 200, with one result per distinct id."
+)
 
 
 class PayoutIn(Strict):
@@ -193,6 +224,41 @@ def list_rewards(request, filters: Query[RewardFilters]):
         "items": [_reward_out(reward) for reward in rewards],
         "next": str(rewards[-1].pk) if full_page else None,
     }
+
+
+# Before /rewards/{reward_id}: Django tries the paths in order.
+def _bulk(request, ids, action: str, reason: str = "") -> dict:
+    outcomes = rewards_review_many(
+        workspace=request.workspace,
+        reward_ids=ids,
+        action=action,
+        reason=reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    done = sum(outcome.done for outcome in outcomes)
+    return {
+        "done": done,
+        "skipped": len(outcomes) - done,
+        "results": [
+            {
+                "id": outcome.reward_id,
+                "done": outcome.done,
+                "status": outcome.status,
+                "detail": outcome.detail,
+            }
+            for outcome in outcomes
+        ],
+    }
+
+
+@router.post("/rewards/bulk-approve", response={200: BulkOut}, description=BULK_DESCRIPTION)
+def bulk_approve_rewards(request, payload: BulkApproveIn):
+    return _bulk(request, payload.ids, "approve")
+
+
+@router.post("/rewards/bulk-reject", response={200: BulkOut}, description=BULK_DESCRIPTION)
+def bulk_reject_rewards(request, payload: BulkRejectIn):
+    return _bulk(request, payload.ids, "reject", payload.reason)
 
 
 @router.get("/rewards/{reward_id}", response={200: RewardOut})

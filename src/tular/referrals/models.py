@@ -12,6 +12,7 @@ class ReferralStatus(models.TextChoices):
     # Tracked sign-ups
     active = "active", _("active")
     flagged = "flagged", _("flagged for review")
+    rejected = "rejected", _("rejected")  # a flagged one a manager refused: earns nothing
     # The pipeline of submitted leads (R17)
     submitted = "submitted", _("submitted")
     acknowledged = "acknowledged", _("acknowledged")
@@ -21,6 +22,20 @@ class ReferralStatus(models.TextChoices):
     won = "won", _("won")
     lost = "lost", _("lost")
     dark = "dark", _("went dark")
+
+
+PIPELINE_STATUSES = frozenset(
+    {
+        ReferralStatus.submitted,
+        ReferralStatus.acknowledged,
+        ReferralStatus.contacted,
+        ReferralStatus.qualified,
+        ReferralStatus.proposal,
+        ReferralStatus.won,
+        ReferralStatus.lost,
+        ReferralStatus.dark,
+    }
+)
 
 
 class Referral(models.Model):
@@ -53,6 +68,8 @@ class Referral(models.Model):
     company = models.CharField(_("company"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=ReferralStatus.choices)
     flag_reason = models.CharField(_("why flagged"), max_length=200, blank=True)
+    # The manager's reason when they cleared or rejected a flagged referral.
+    review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
     click = models.ForeignKey(
         Click, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -76,6 +93,17 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or str(self.customer_external_id)
+
+    @property
+    def source(self) -> str:
+        """How it was attributed, as far as the data tells: `link` (a click of the referral
+        link, inside the attribution window), `lead` (submitted to the pipeline), else `code`
+        (a code given at sign-up or checkout). Tular does not record more than that."""
+        if self.click_id is not None:
+            return "link"
+        if self.status in PIPELINE_STATUSES:
+            return "lead"
+        return "code"
 
 
 class TrackedEvent(models.Model):

@@ -1,7 +1,10 @@
 """Reads about referrals and what they led to."""
 
+from django.db.models import Q
+
+from tular.core.ids import parse_uuid
 from tular.participants.models import Participant
-from tular.referrals.models import Conversion, ConversionKind, Referral
+from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.tracking.models import Click
 
 
@@ -23,9 +26,14 @@ def referrals_filter(
     participant_id=None,
     status: str | None = None,
     customer_external_id: str | None = None,
+    q: str | None = None,
 ):
-    """The workspace's referrals, narrowed by any of the filters (None: not narrowed)."""
-    referrals = Referral.objects.select_related("program").filter(workspace=workspace)
+    """The workspace's referrals, narrowed by any of the filters (None: not narrowed); `q`
+    searches the customer (name, e-mail, company, external id) and the referrer (name,
+    e-mail)."""
+    referrals = Referral.objects.select_related("program", "participant").filter(
+        workspace=workspace
+    )
     if program_slug is not None:
         referrals = referrals.filter(program__slug=program_slug)
     if participant_id is not None:
@@ -34,4 +42,38 @@ def referrals_filter(
         referrals = referrals.filter(status=status)
     if customer_external_id is not None:
         referrals = referrals.filter(customer_external_id=customer_external_id)
+    if q:
+        referrals = referrals.filter(
+            Q(name__icontains=q)
+            | Q(email__icontains=q)
+            | Q(company__icontains=q)
+            | Q(customer_external_id__icontains=q)
+            | Q(participant__name__icontains=q)
+            | Q(participant__email__icontains=q)
+        )
     return referrals
+
+
+def referrals_flagged(*, workspace):
+    """The review queue: flagged referrals, oldest first (the longest waiting on top)."""
+    return (
+        Referral.objects.select_related("program", "participant")
+        .filter(workspace=workspace, status=ReferralStatus.flagged)
+        .order_by("created_at", "pk")
+    )
+
+
+def referral_get(*, workspace, referral_id) -> Referral | None:
+    """One referral of the workspace; an id of another workspace (or no id) reads as None."""
+    parsed = parse_uuid(referral_id)
+    if parsed is None:
+        return None
+    return (
+        Referral.objects.select_related("program", "participant", "friend")
+        .filter(workspace=workspace, pk=parsed)
+        .first()
+    )
+
+
+def referral_conversions(*, referral: Referral) -> list[Conversion]:
+    return list(referral.conversions.order_by("occurred_at", "pk"))

@@ -458,16 +458,13 @@ def _reversal_result(conversion: Conversion, reversals: list[dict]) -> ReversalR
 
 
 @transaction.atomic
-def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Reward]:
+def referral_clear(
+    *, referral: Referral, reason: str = "", actor: Actor | None = None
+) -> list[Reward]:
     """A manager clears a flagged referral: it becomes active, the friend is enrolled, and the
-    rewards it would have earned so far are granted now (sign-up, then each sale in order)."""
-    referral = (
-        Referral.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("program", "workspace")
-        .get(pk=referral.pk)
-    )
-    if referral.status != ReferralStatus.flagged:
-        raise Conflict(f"only a flagged referral can be cleared; this one is {referral.status}")
+    rewards it would have earned so far are granted now (sign-up, then each sale in order).
+    `reason` (optional) is kept on the referral and in the audit log."""
+    referral = _locked_flagged(referral, verb="cleared")
     program = referral.program
     if referral.email and referral.customer_external_id:
         referral.friend, _ = participant_enrol(
@@ -479,7 +476,8 @@ def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Re
     before = {"status": referral.status, "flag_reason": referral.flag_reason}
     referral.status = ReferralStatus.active
     referral.flag_reason = ""
-    referral.save(update_fields=["status", "flag_reason", "friend"])
+    referral.review_reason = reason.strip()[:300]
+    referral.save(update_fields=["status", "flag_reason", "review_reason", "friend"])
     granted = rewards_grant(
         referral=referral,
         occurrence=signup_occurrence(program=program, at=referral.created_at),
@@ -508,6 +506,7 @@ def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Re
         before=before,
         after={
             "status": referral.status,
+            "reason": referral.review_reason,
             "rewards": [
                 {"id": reward.pk, "amount": reward.amount, "currency": reward.currency}
                 for reward in granted
@@ -515,3 +514,40 @@ def referral_clear(*, referral: Referral, actor: Actor | None = None) -> list[Re
         },
     )
     return granted
+
+
+def _locked_flagged(referral: Referral, *, verb: str) -> Referral:
+    """The referral locked and re-read (of two reviews at once exactly one acts); a referral
+    that is not flagged (any more) is a Conflict (409)."""
+    referral = (
+        Referral.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("program", "workspace")
+        .get(pk=referral.pk)
+    )
+    if referral.status != ReferralStatus.flagged:
+        raise Conflict(f"only a flagged referral can be {verb}; this one is {referral.status}")
+    return referral
+
+
+@transaction.atomic
+def referral_reject(*, referral: Referral, reason: str, actor: Actor | None = None) -> Referral:
+    """A manager rejects a flagged referral (a real self-referral, a fraud): it becomes
+    `rejected` and earns nothing, now or from later sales. The reason is required (422 without
+    one); a referral that is not flagged is a Conflict (409)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(["reason"], "give the reason for rejecting this referral")
+    referral = _locked_flagged(referral, verb="rejected")
+    before = {"status": referral.status, "flag_reason": referral.flag_reason}
+    referral.status = ReferralStatus.rejected
+    referral.review_reason = reason[:300]
+    referral.save(update_fields=["status", "review_reason"])
+    audit_record(
+        workspace=referral.workspace,
+        actor=actor,
+        action="referral.reject",
+        target=referral,
+        before=before,
+        after={"status": referral.status, "reason": referral.review_reason},
+    )
+    return referral

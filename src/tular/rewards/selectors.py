@@ -1,8 +1,10 @@
 """Reads about rewards and payouts (no writes here). Everything is scoped to a workspace: an id
 from another workspace reads as unknown."""
 
+from django.db.models import Count, OuterRef, Subquery, Sum
+
 from tular.core.ids import parse_uuid
-from tular.rewards.models import Payout, Reward
+from tular.rewards.models import Payout, PayoutItem, Reward, RewardStatus
 
 MAX_PAGE = 1000
 
@@ -53,3 +55,68 @@ def payouts_filter(*, workspace, program_slug: str | None = None, status: str | 
     if status is not None:
         payouts = payouts.filter(status=status)
     return payouts
+
+
+# The review queue by default: what a manager still has to decide.
+TO_REVIEW = (RewardStatus.needs_review, RewardStatus.pending)
+
+
+def rewards_queue(
+    *, workspace, statuses=TO_REVIEW, program_slug: str | None = None, participant_id=None
+):
+    """The workspace's rewards in `statuses` (None: all), oldest first (the longest waiting on
+    top), with what a reviewer reads joined (program, participant, referral's customer)."""
+    rewards = Reward.objects.filter(workspace=workspace).select_related(
+        "program", "participant", "referral"
+    )
+    if statuses is not None:
+        rewards = rewards.filter(status__in=statuses)
+    if program_slug:
+        rewards = rewards.filter(program__slug=program_slug)
+    if participant_id is not None:
+        rewards = rewards.filter(participant_id=participant_id)
+    return rewards.order_by("created_at", "pk")
+
+
+def rewards_status_counts(*, workspace) -> dict[str, int]:
+    """How many rewards the workspace has in each status (one query)."""
+    return dict(
+        Reward.objects.filter(workspace=workspace)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+
+
+def payouts_listing(
+    *,
+    workspace,
+    program_slug: str | None = None,
+    status: str | None = None,
+    participant_id=None,
+):
+    """The workspace's payouts, newest first, each with its `total` and `item_count`; with a
+    participant, only the payouts that pay them, with their `participant_amount`."""
+    payouts = (
+        Payout.objects.filter(workspace=workspace)
+        .select_related("program")
+        .annotate(total=Sum("items__amount"), item_count=Count("items"))
+    )
+    if program_slug:
+        payouts = payouts.filter(program__slug=program_slug)
+    if status:
+        payouts = payouts.filter(status=status)
+    if participant_id is not None:
+        mine = PayoutItem.objects.filter(payout=OuterRef("pk"), participant_id=participant_id)
+        payouts = payouts.filter(
+            pk__in=PayoutItem.objects.filter(participant_id=participant_id).values("payout_id")
+        ).annotate(
+            participant_amount=Subquery(mine.values("amount")[:1]),
+            participant_reversed=Subquery(mine.values("reversed_after_send")[:1]),
+        )
+    return payouts.order_by("-created_at", "-pk")
+
+
+def payout_item_rows(*, payout: Payout):
+    """A payout's items with their participants, largest first."""
+    return payout.items.select_related("participant").order_by("-amount", "participant__name")

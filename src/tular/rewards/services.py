@@ -4,6 +4,7 @@ Every function here changes a reward's status and its money together, in one tra
 status and the ledger can never disagree.
 """
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
@@ -11,6 +12,7 @@ from django.db.models import Sum
 
 from tular.core import clock
 from tular.core.errors import Conflict
+from tular.core.ids import parse_uuid
 from tular.programs.rules import Recipient, Rule
 from tular.rewards import ledger
 from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
@@ -64,8 +66,9 @@ def rewards_grant(*, referral, occurrence: Occurrence, conversion=None) -> list[
     `participant`, `friend` and `created_at` (a referrals.Referral; rewards does not import the
     referrals app); `conversion` the sale it was earned on, or None."""
     program = referral.program
-    if referral.status == "flagged":
-        return []  # a flagged referral earns nothing until a manager clears it
+    if referral.status in ("flagged", "rejected"):
+        # A flagged referral earns nothing until a manager clears it; a rejected one never.
+        return []
     if not program.grants_rewards:
         return []  # a paused or archived program records events but grants nothing
     rules = [Rule.model_validate(rule) for rule in program.rules]
@@ -255,3 +258,52 @@ def rewards_release_due(*, now=None) -> int:
             reward.save(update_fields=["status", "approved_at"])
             released += 1
     return released
+
+
+@dataclass(frozen=True)
+class ReviewOutcome:
+    """What a bulk review did to one id: `done`, or why not (`status` is the reward's status
+    now; None when no such reward is in the workspace)."""
+
+    reward_id: str
+    done: bool
+    status: str | None = None
+    detail: str = ""
+
+
+REVIEW_ACTIONS = ("approve", "reject")
+
+
+def rewards_review_many(
+    *, workspace, reward_ids, action: str, reason: str = "", actor: Actor | None = None
+) -> list[ReviewOutcome]:
+    """Approve or reject several rewards, each through `reward_approve` / `reward_reject` in its
+    own transaction: one that cannot be (already approved, not in this workspace) is reported
+    and does not stop the others. One outcome per distinct id, in the order given."""
+    if action not in REVIEW_ACTIONS:
+        raise ValueError(f"action must be one of {REVIEW_ACTIONS}")
+    ordered = list(dict.fromkeys(str(reward_id) for reward_id in reward_ids))
+    parsed = {text: parse_uuid(text) for text in ordered}
+    found = {
+        reward.pk: reward
+        for reward in Reward.objects.filter(
+            workspace=workspace, pk__in=[pk for pk in parsed.values() if pk is not None]
+        )
+    }
+    outcomes = []
+    for text in ordered:
+        reward = found.get(parsed[text])
+        if reward is None:
+            outcomes.append(ReviewOutcome(text, False, None, "no reward with this id"))
+            continue
+        try:
+            if action == "approve":
+                reward = reward_approve(reward=reward, actor=actor)
+            else:
+                reward = reward_reject(reward=reward, reason=reason, actor=actor)
+        except Conflict as refused:
+            current = Reward.objects.filter(pk=reward.pk).values_list("status", flat=True).first()
+            outcomes.append(ReviewOutcome(text, False, current, refused.detail))
+            continue
+        outcomes.append(ReviewOutcome(text, True, reward.status))
+    return outcomes
