@@ -1,6 +1,5 @@
 """/api/v1/integrations/*: connecting Tular to other systems (api-v1, "Stripe in")."""
 
-import re
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -13,18 +12,14 @@ from tular.api.schemas import Slug
 from tular.core.schemas import Strict
 from tular.integrations import stripe as stripe_in
 from tular.integrations.models import StripeIntegration
+from tular.workspaces.audit import Actor
 
 router = Router(tags=["integrations"])
 
-_SIGNING_SECRET = re.compile(r"^whsec_[A-Za-z0-9_+/=-]{16,240}$")
-
 
 def _signing_secret(value: str) -> str:
-    if not _SIGNING_SECRET.match(value):
-        raise ValueError(
-            "not a Stripe webhook signing secret (whsec_…, shown with the endpoint in "
-            "Stripe's dashboard or by `stripe listen`)"
-        )
+    if not stripe_in.SIGNING_SECRET.match(value):
+        raise ValueError(stripe_in.NOT_A_SIGNING_KEY)
     return value
 
 
@@ -63,6 +58,7 @@ def register_stripe(request, payload: StripeIntegrationIn):
         workspace=request.workspace,
         program_slug=payload.program,
         signing_secret=payload.signing_secret,
+        actor=Actor.for_api_key(request.api_key),
     )
     return Status(201 if created else 200, _out(request, integration))
 
@@ -70,11 +66,7 @@ def register_stripe(request, payload: StripeIntegrationIn):
 @router.get("/stripe", response={200: dict})
 def list_stripe(request):
     """The workspace's Stripe integrations (their secrets are never shown again)."""
-    integrations = (
-        StripeIntegration.objects.filter(workspace=request.workspace)
-        .select_related("program")
-        .order_by("created_at")
-    )
+    integrations = stripe_in.integrations_filter(workspace=request.workspace)
     return {
         "items": [
             StripeIntegrationOut.model_validate(_out(request, i)).model_dump(mode="json")

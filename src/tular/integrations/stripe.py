@@ -12,6 +12,7 @@ of an invoice Tular never saw, an event of another type) is acknowledged with 20
 a non-2xx answer would make Stripe retry for days.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,13 +20,14 @@ from datetime import UTC, datetime
 import stripe
 from django.db import transaction
 
-from tular.core.errors import DomainError
+from tular.core.errors import DomainError, Invalid
 from tular.core.money import is_currency
 from tular.integrations.models import StripeIntegration
 from tular.programs.rules import MAX_AMOUNT
 from tular.programs.services import program_named_in_body
 from tular.referrals import services as use_cases
 from tular.referrals.models import Conversion, ConversionKind
+from tular.workspaces.audit import Actor, audit_record
 
 TOLERANCE_SECONDS = 300  # api-v1: a 5-minute tolerance on Stripe-Signature's timestamp
 WEBHOOK_PATH = "/integrations/stripe/{token}/webhook"
@@ -34,12 +36,39 @@ WEBHOOK_PATH = "/integrations/stripe/{token}/webhook"
 # ---------------------------------------------------------------- registration
 
 
-def integration_register(*, workspace, program_slug: str, signing_secret: str):
+SIGNING_SECRET = re.compile(r"^whsec_[A-Za-z0-9_+/=-]{16,240}$")
+NOT_A_SIGNING_KEY = (
+    "not a Stripe webhook signing secret (whsec_…, shown with the endpoint in "
+    "Stripe's dashboard or by `stripe listen`)"
+)
+
+
+def signing_secret_check(value: str) -> str:
+    """The secret as given, or Invalid (422 at `signing_secret`)."""
+    if not isinstance(value, str) or not SIGNING_SECRET.match(value):
+        raise Invalid(["signing_secret"], NOT_A_SIGNING_KEY)
+    return value
+
+
+def integrations_filter(*, workspace):
+    """The workspace's Stripe integrations with their programs, oldest first (a queryset)."""
+    return (
+        StripeIntegration.objects.filter(workspace=workspace)
+        .select_related("program")
+        .order_by("created_at")
+    )
+
+
+def integration_register(
+    *, workspace, program_slug: str, signing_secret: str, actor: Actor | None = None
+):
     """Store (or, for a program already connected, re-key) the integration.
 
     Returns (integration, created). Re-registering keeps the token, so the URL configured in
-    Stripe keeps working while its secret is rolled.
+    Stripe keeps working while its secret is rolled. Recorded in the audit log (never the
+    secret).
     """
+    signing_secret_check(signing_secret)
     program = program_named_in_body(workspace=workspace, slug=program_slug)
     with transaction.atomic():
         integration = (
@@ -47,17 +76,25 @@ def integration_register(*, workspace, program_slug: str, signing_secret: str):
             .filter(workspace=workspace, program=program)
             .first()
         )
+        created = integration is None
         if integration is not None:
             integration.signing_secret = signing_secret
             integration.save(update_fields=["signing_secret", "updated_at"])
-            return integration, False
-        integration = StripeIntegration.objects.create(
+        else:
+            integration = StripeIntegration.objects.create(
+                workspace=workspace,
+                program=program,
+                signing_secret=signing_secret,
+                token=secrets.token_urlsafe(32),
+            )
+        audit_record(
             workspace=workspace,
-            program=program,
-            signing_secret=signing_secret,
-            token=secrets.token_urlsafe(32),
+            actor=actor,
+            action="stripe.connect" if created else "stripe.secret_replace",
+            target=integration,
+            after={"program": program.slug},
         )
-        return integration, True
+        return integration, created
 
 
 def webhook_url(integration: StripeIntegration, base_url: str) -> str:

@@ -77,3 +77,49 @@ def audit_list(*, workspace, target=None, after_id: int | None = None, limit: in
     if after_id is not None:
         entries = entries.filter(pk__lt=after_id)
     return list(entries.order_by("-pk")[: max(1, min(limit, 1000))])
+
+
+def audit_filter(
+    *,
+    workspace,
+    actor: str | None = None,
+    target_type: str | None = None,
+    action: str | None = None,
+    since=None,
+    until=None,
+):
+    """The workspace's entries (a queryset, newest first): `actor` is a part of who acted
+    (any case), `target_type` and `action` exact, `since` inclusive and `until` exclusive."""
+    entries = AuditEntry.objects.filter(workspace=workspace)
+    if actor:
+        entries = entries.filter(actor__icontains=actor)
+    if target_type:
+        entries = entries.filter(target_type=target_type)
+    if action:
+        entries = entries.filter(action=action)
+    if since is not None:
+        entries = entries.filter(at__gte=since)
+    if until is not None:
+        entries = entries.filter(at__lt=until)
+    return entries.order_by("-at", "-pk")
+
+
+def audit_choices(*, workspace) -> tuple[list[str], list[str]]:
+    """The object types and the actions the workspace's log holds (for filter menus)."""
+    entries = AuditEntry.objects.filter(workspace=workspace)
+    types = entries.order_by("target_type").values_list("target_type", flat=True).distinct()
+    actions = entries.order_by("action").values_list("action", flat=True).distinct()
+    return list(types), list(actions)
+
+
+def audit_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
+    """(field, before, after) for each field that differs, for people to read; a creation
+    lists its values with before None, a removal its values with after None."""
+    before = entry.before if isinstance(entry.before, dict) else {}
+    after = entry.after if isinstance(entry.after, dict) else {}
+    changes = []
+    for key in [*before, *(k for k in after if k not in before)]:
+        old, new = before.get(key), after.get(key)
+        if old != new or not (before and after):
+            changes.append((key, old, new))
+    return changes
