@@ -79,7 +79,8 @@ def test_demo_programs_are_valid_idr_programs_of_the_main_kinds(workspace, demo)
 
 def test_demo_participants_are_indonesian_people_and_businesses_with_codes(workspace, demo):
     everyone = Participant.objects.filter(workspace=workspace).select_related("program")
-    friends = Referral.objects.filter(workspace=workspace).values("friend")
+    # (a flagged self-referral enrolls no friend: its friend is NULL, kept out of the NOT IN)
+    friends = Referral.objects.filter(workspace=workspace, friend__isnull=False).values("friend")
     # the enrolled referrers; the friends they brought are enrolled on sign-up too
     participants = list(everyone.exclude(pk__in=friends))
     assert 40 <= len(participants) <= 60
@@ -196,3 +197,13 @@ def test_another_workspace_does_not_see_the_demo(workspace, demo, outsider_api):
 def test_the_demo_programs_are_listed_for_the_workspace(demo, api):
     slugs = {item["slug"] for item in api.get("/api/v1/programs").json()["items"]}
     assert {"ajak-teman", "afiliasi", "mitra-reseller"} <= slugs
+
+
+def test_the_demo_leaves_the_manager_work_to_do(workspace, demo):
+    # flagged self-referrals, rewards waiting for review, a draft payout to send
+    from tular.rewards.models import Payout, Reward
+
+    assert Referral.objects.filter(workspace=workspace, status="flagged").count() == 3
+    assert Reward.objects.filter(program__workspace=workspace, status="needs_review").exists()
+    assert Reward.objects.filter(program__workspace=workspace, status="pending").exists()
+    assert Payout.objects.filter(program__workspace=workspace, status="draft").count() == 1

@@ -59,13 +59,16 @@ from tular.participants.services import DEFAULT_PARTICIPANT_KIND, normalise_emai
 from tular.programs.models import Program
 from tular.programs.rules import ProgramSettings
 from tular.programs.services import program_create
+from tular.referrals.models import Referral
 from tular.referrals.services import track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
 from tular.rewards.services import rewards_release_due
 from tular.tracking.models import Click
 from tular.workspaces.audit import Actor
+from tular.workspaces.models import Workspace
 
 ACTOR = Actor.system("tular up --demo")
+DEMO_WORKSPACE_NAME = "Toko Andalan"
 # Keys of a program's table row that describe its history, not its settings.
 HISTORY_KEYS = {"launched_days_ago", "clicks"}
 
@@ -80,6 +83,9 @@ def load_demo(*, workspace) -> str:
     now = clock.now()
     try:
         with transaction.atomic():
+            if workspace.name == "Default":  # the workspace `tular up` made: the demo's shop
+                Workspace.objects.filter(pk=workspace.pk).update(name=DEMO_WORKSPACE_NAME)
+                workspace.name = DEMO_WORKSPACE_NAME
             programs = _create_programs(workspace=workspace, now=now)
             participants = _enrol_people(workspace=workspace, programs=programs, rng=rng, now=now)
             clicks = _make_clicks(programs=programs, participants=participants, rng=rng, now=now)
@@ -88,6 +94,10 @@ def load_demo(*, workspace) -> str:
                 workspace=workspace, programs=programs, clicks=clicks, rng=rng, now=now
             )
             _pay_fortnightly(workspace=workspace, programs=programs, now=now)
+            more_referrals, more_sales = _work_for_the_manager(
+                workspace=workspace, programs=programs, rng=rng, now=now
+            )
+            referrals, sales = referrals + more_referrals, sales + more_sales
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
     everyone = Participant.objects.filter(workspace=workspace).count()
@@ -355,6 +365,62 @@ def _pay_fortnightly(*, workspace, programs, now: datetime) -> None:
                 if program.monetary_rewards_allowed:
                     _pay(workspace=workspace, program=program)
     rewards_release_due(now=now)
+
+
+# The self-referrals a manager finds in the flagged queue: referrers who signed up through
+# their own link, (days ago, participant number in the program).
+SELF_REFERRALS = [(2, 3), (5, 7), (11, 12)]
+# Company orders through affiliates: (days ago, amount in rupiah).
+COMPANY_ORDERS = [(33, 95_000_000), (36, 120_000_000)]
+
+
+def _work_for_the_manager(
+    *, workspace, programs, rng: random.Random, now: datetime
+) -> tuple[int, int]:
+    """What a manager opening the console finds to do: a few self-referrals flagged for review,
+    rewards waiting for a decision (sales above the auto-approval threshold, left by the
+    tracking), and the approved rewards of the customer program gathered in a draft payout.
+    Returns the numbers of referrals and sales it added."""
+    program = programs["ajak-teman"]
+    referrers = list(
+        Participant.objects.filter(program=program)
+        .exclude(pk__in=Referral.objects.filter(program=program).values("friend"))
+        .order_by("created_at", "pk")
+    )
+    for days_ago, number in SELF_REFERRALS:
+        referrer = referrers[number % len(referrers)]
+        with clock.frozen(now - timedelta(days=days_ago, hours=rng.randint(1, 9))):
+            track_signup(
+                workspace=workspace,
+                event_id=f"demo-self-{referrer.code}",
+                customer_external_id=f"demo_self_{referrer.code}",
+                email=referrer.email,
+                name=referrer.name,
+                code=referrer.code,
+            )
+    # Two company orders through affiliates, past their 30-day hold: each commission is
+    # above the Rp7.500.000 auto-approval threshold, so it waits for the manager's review.
+    big_buyers = Referral.objects.filter(
+        program=programs["afiliasi"], created_at__lt=now - timedelta(days=40)
+    ).order_by("created_at", "pk")[: len(COMPANY_ORDERS)]
+    orders = list(zip(big_buyers, COMPANY_ORDERS, strict=False))
+    for referral, (days_ago, rupiah) in orders:
+        with clock.frozen(now - timedelta(days=days_ago)):
+            track_sale(
+                workspace=workspace,
+                event_id=f"demo-company-order-{referral.customer_external_id}",
+                customer_external_id=referral.customer_external_id,
+                amount=idr(rupiah),
+                currency="IDR",
+                invoice_id=f"INV-PO-{referral.customer_external_id}",
+            )
+    rewards_release_due(now=now)
+    try:
+        with transaction.atomic():
+            payout_create(workspace=workspace, program=program, currency="IDR", actor=ACTOR)
+    except Invalid:  # nothing approved at this moment: no draft to show
+        pass
+    return len(SELF_REFERRALS), len(orders)
 
 
 def _pay(*, workspace, program: Program) -> None:

@@ -1,3 +1,0 @@
-"""Console pages: settings (being built)."""
-
-urlpatterns = []
