@@ -49,3 +49,58 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.email} ({self.code})"
+
+
+class ImportStatus(models.TextChoices):
+    queued = "queued", _("queued")
+    running = "running", _("running")
+    done = "done", _("done")
+    failed = "failed", _("failed")
+
+
+class ImportJob(models.Model):
+    """A CSV of participants enrolled by the worker: every valid row in one transaction at the
+    end, the rejected ones only in the report (participants/imports.py)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # The program chosen for every row; None: each row names its program (column `program`).
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    # The file as uploaded (decoded); emptied once the import has finished.
+    content = models.TextField(blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=ImportStatus.choices, default=ImportStatus.queued
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows checked"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    existing_count = models.PositiveIntegerField(_("already enrolled"), default=0)
+    rejected_count = models.PositiveIntegerField(_("rejected"), default=0)
+    # [{"row", "email", "outcome": created|existing|rejected, "reason"?, "participant_id"?}]
+    report = models.JSONField(default=list, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_by = models.CharField(_("imported by"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    # When the running worker claimed it; a claim older than the lease can be taken over.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("participant import")
+        verbose_name_plural = _("participant imports")
+
+    def __str__(self) -> str:
+        return f"{self.filename or self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {ImportStatus.done, ImportStatus.failed}
+
+    @property
+    def percent_done(self) -> int:
+        if self.status == ImportStatus.done:
+            return 100
+        return int(100 * self.processed / self.total) if self.total else 0

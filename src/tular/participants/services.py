@@ -8,6 +8,7 @@ from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.participants.codes import CUSTOM_CODE, generate_code, normalise_code
 from tular.participants.models import Participant, ParticipantKind
 from tular.programs.models import Program
+from tular.workspaces.audit import Actor, audit_record
 
 # Program kind → the kind of participant it enrols when the caller does not say.
 DEFAULT_PARTICIPANT_KIND = {
@@ -43,6 +44,46 @@ def _valid_code(code: str) -> str:
     return code
 
 
+LANGUAGE_CODES = frozenset(language for language, _ in settings.LANGUAGES)
+
+
+def participant_build(
+    *,
+    program: Program,
+    email: str,
+    external_id: str | None = None,
+    name: str = "",
+    kind: str | None = None,
+    locale: str = "id",
+) -> Participant:
+    """A participant validated as enrolment validates it, not saved and without a code yet.
+
+    422 (`Invalid`, naming the field) for a bad e-mail, kind, language or a value too long."""
+    email_normalised = normalise_email(email)
+    for field, value in (("name", name or ""), ("external_id", external_id or "")):
+        if len(value) > 200:
+            raise Invalid([field], "at most 200 characters")
+    if kind is not None and kind not in ParticipantKind.values:
+        raise Invalid(["kind"], f"unknown kind {kind!r}")
+    if locale not in LANGUAGE_CODES:
+        raise Invalid(["locale"], f"unsupported language {locale!r}; use 'id' or 'en'")
+    return Participant(
+        workspace_id=program.workspace_id,
+        program=program,
+        external_id=external_id,
+        email=email.strip(),
+        email_normalised=email_normalised,
+        name=name or "",
+        kind=kind or DEFAULT_PARTICIPANT_KIND[program.kind],
+        locale=locale,
+    )
+
+
+def participant_snapshot(participant: Participant) -> dict:
+    """What the audit log keeps of a participant."""
+    return {field: getattr(participant, field) for field in ("program_id", *UPDATABLE)}
+
+
 def participant_enrol(
     *,
     program: Program,
@@ -52,29 +93,27 @@ def participant_enrol(
     kind: str | None = None,
     locale: str = "id",
     code: str | None = None,
+    actor: Actor | None = None,
 ) -> tuple[Participant, bool]:
     """Enrol someone in a program. Returns (participant, created).
 
     The same (program, external_id) again returns the existing participant unchanged, also when
-    two calls race: the unique constraint decides, not a read-then-write.
-    """
-    email_normalised = normalise_email(email)
+    two calls race: the unique constraint decides, not a read-then-write. When someone enrols
+    by hand (`actor`: a console user, an API key) the enrolment is in the audit log; automatic
+    enrolments (a referred friend) are not."""
+    normalise_email(email)  # a bad e-mail is a 422 even for someone already enrolled
     if external_id is not None:
         existing = Participant.objects.filter(program=program, external_id=external_id).first()
         if existing:
             return existing, False
     if code is not None:
         code = _valid_code(code)
-    if locale not in {language for language, _ in settings.LANGUAGES}:
-        raise Invalid(["locale"], f"unsupported language {locale!r}; use 'id' or 'en'")
-    participant = Participant(
-        workspace_id=program.workspace_id,
+    participant = participant_build(
         program=program,
+        email=email,
         external_id=external_id,
-        email=email.strip(),
-        email_normalised=email_normalised,
         name=name,
-        kind=kind or DEFAULT_PARTICIPANT_KIND[program.kind],
+        kind=kind,
         locale=locale,
     )
     for _attempt in range(CODE_ATTEMPTS):
@@ -82,6 +121,14 @@ def participant_enrol(
         try:
             with transaction.atomic():
                 participant.save(force_insert=True)
+                if actor is not None:
+                    audit_record(
+                        workspace=program.workspace_id,
+                        actor=actor,
+                        action="participant.enrol",
+                        target=participant,
+                        after=participant_snapshot(participant),
+                    )
             return participant, True
         except IntegrityError:
             if external_id is not None:
@@ -149,10 +196,13 @@ def participant_check_update(*, participant: Participant, changes: dict) -> dict
     return changed
 
 
-def participant_update(*, participant: Participant, changes: dict) -> Participant:
+def participant_update(
+    *, participant: Participant, changes: dict, actor: Actor | None = None
+) -> Participant:
     """Change what is known about a participant: any of name, email, locale, kind, external_id
     and code. Validated as on enrolment (422, nothing changes); a code or an external id already
-    taken is a 409. A new code replaces the old one: links with the old code stop working."""
+    taken is a 409. A new code replaces the old one: links with the old code stop working. The
+    change is in the audit log with who made it (`actor`; None: the system)."""
     with transaction.atomic():
         locked = (
             Participant.objects.select_for_update(no_key=True, of=("self",))
@@ -162,6 +212,7 @@ def participant_update(*, participant: Participant, changes: dict) -> Participan
         changed = participant_check_update(participant=locked, changes=changes)
         if not changed:
             return locked
+        before = {field: getattr(locked, field) for field in changed}
         for field, value in changed.items():
             setattr(locked, field, value)
         try:
@@ -169,4 +220,12 @@ def participant_update(*, participant: Participant, changes: dict) -> Participan
                 locked.save(update_fields=list(changed))
         except IntegrityError:  # taken by a concurrent change between the check and the write
             raise Conflict("the code or the external id was just taken; try again") from None
+        audit_record(
+            workspace=locked.workspace_id,
+            actor=actor,
+            action="participant.update",
+            target=locked,
+            before=before,
+            after=changed,
+        )
     return locked
