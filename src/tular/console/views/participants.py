@@ -1,3 +1,0 @@
-"""Console pages: participants (being built)."""
-
-urlpatterns = []
