@@ -14,6 +14,7 @@ from tular.api import (
     referrals,
     rewards,
     tracking,
+    workspace,
 )
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.metrics import router as metrics_router
@@ -38,3 +39,7 @@ api.add_router("/track", tracking.router)
 api.add_router("", rewards.router)
 api.add_router("/metrics", metrics_router)
 api.add_router("/integrations", integrations.router)
+api.add_router("/workspace", workspace.workspace_router)
+api.add_router("/members", workspace.members_router)
+api.add_router("/invitations", workspace.invitations_router)
+api.add_router("/audit-log", workspace.audit_router)

@@ -5,6 +5,7 @@ URL names are `<section>` for an area's main page and `<section>-<what>` for the
 that prefix (tular.console.nav)."""
 
 from tular.console.views import (
+    account,
     auth,
     brand,
     overview,
@@ -20,6 +21,7 @@ app_name = "console"
 
 urlpatterns = [
     *auth.urlpatterns,
+    *account.urlpatterns,
     *brand.urlpatterns,
     *overview.urlpatterns,
     *programs.urlpatterns,

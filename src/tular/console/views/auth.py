@@ -41,6 +41,8 @@ class LoginView(auth_views.LoginView):
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
 
+    extra_context = {"password_reset_url": reverse_lazy("console:password-reset")}
+
     def get_default_redirect_url(self):
         return reverse("console:overview")
 

@@ -114,6 +114,10 @@ STATUS_BADGES = {
     "paused": ("yellow", pgettext_lazy("status", "paused")),
     "archived": ("secondary", pgettext_lazy("status", "archived")),
     "queued": ("azure", pgettext_lazy("status", "queued")),
+    # invitations, API keys
+    "revoked": ("secondary", pgettext_lazy("status", "revoked")),
+    "expired": ("orange", pgettext_lazy("status", "expired")),
+    "accepted": ("green", pgettext_lazy("status", "accepted")),
 }
 
 
