@@ -91,3 +91,41 @@
   onReady(function () { drawCharts(document); });
   document.addEventListener("htmx:afterSettle", function (event) { drawCharts(event.target); });
 })();
+
+/* <div data-show-when="field=value1,value2">: shown only while the form's field (select or
+   radio) has one of these values; without JavaScript everything stays visible. */
+(function () {
+  "use strict";
+  function fieldValue(form, name) {
+    var checked = form.querySelector('[name="' + name + '"]:checked');
+    if (checked) return checked.value;
+    var field = form.querySelector('select[name="' + name + '"], input[name="' + name + '"]:not([type=radio]):not([type=checkbox])');
+    return field ? field.value : "";
+  }
+  function refresh(root) {
+    root.querySelectorAll("[data-show-when]").forEach(function (el) {
+      var form = el.closest("form");
+      if (!form) return;
+      var rule = el.getAttribute("data-show-when").split("=");
+      var values = (rule[1] || "").split(",");
+      el.hidden = values.indexOf(fieldValue(form, rule[0])) === -1;
+    });
+  }
+  function ready() { refresh(document); }
+  if (document.readyState !== "loading") ready(); else document.addEventListener("DOMContentLoaded", ready);
+  document.addEventListener("change", function () { refresh(document); });
+
+  /* <input data-slug-from="id_name">: suggests a slug from that field until edited by hand. */
+  function slugify(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 50);
+  }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (!el.id) return;
+    document.querySelectorAll('[data-slug-from="' + el.id + '"]').forEach(function (slug) {
+      if (slug.disabled || (slug.value !== "" && slug.value !== slug.dataset.suggested)) return;
+      slug.value = slug.dataset.suggested = slugify(el.value);
+    });
+  });
+})();

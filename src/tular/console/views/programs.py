@@ -1,3 +1,0 @@
-"""Console pages: programs (being built)."""
-
-urlpatterns = []

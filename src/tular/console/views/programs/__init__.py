@@ -1,0 +1,21 @@
+"""Console pages: programs (list, program page, setup wizard for new and edit, status)."""
+
+from django.urls import path
+
+from tular.console.views.programs import pages, wizard
+
+urlpatterns = [
+    path("programs/", pages.programs, name="programs"),
+    path("programs/new/", wizard.new, name="programs-new"),
+    path("programs/new/<str:wid>/<slug:step>/", wizard.new_step, name="programs-new-step"),
+    path("programs/preview/", wizard.preview, name="programs-preview"),
+    path("programs/<slug:slug>/", pages.detail, name="programs-detail"),
+    path("programs/<slug:slug>/edit/", wizard.edit, name="programs-edit"),
+    path(
+        "programs/<slug:slug>/edit/<str:wid>/<slug:step>/",
+        wizard.edit_step,
+        name="programs-edit-step",
+    ),
+    path("programs/<slug:slug>/status/", pages.set_status, name="programs-status"),
+    path("programs/<slug:slug>/cash/", pages.set_cash, name="programs-cash"),
+]
