@@ -38,6 +38,14 @@ PIPELINE_STATUSES = frozenset(
 )
 
 
+# The reasons the use cases flag with (referrals.services.status_fields), as people read them.
+FLAG_REASONS = {
+    "self-referral: the customer is the referrer": _(
+        "Self-referral: the customer is the referrer (the same e-mail or customer id)."
+    ),
+}
+
+
 class Referral(models.Model):
     """A referred customer or lead, and the participant who referred them."""
 
@@ -93,6 +101,11 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.email or str(self.customer_external_id)
+
+    @property
+    def flag_reason_display(self) -> str:
+        """Why it was flagged, in the reader's language when it is a reason Tular writes."""
+        return str(FLAG_REASONS.get(self.flag_reason, self.flag_reason))
 
     @property
     def source(self) -> str:

@@ -6,6 +6,7 @@ from tular.core.ids import parse_uuid
 from tular.participants.models import Participant
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.tracking.models import Click
+from tular.workspaces.models import AuditEntry
 
 
 def participant_stats(*, participant: Participant) -> dict:
@@ -75,5 +76,26 @@ def referral_get(*, workspace, referral_id) -> Referral | None:
     )
 
 
-def referral_conversions(*, referral: Referral) -> list[Conversion]:
-    return list(referral.conversions.order_by("occurred_at", "pk"))
+def referral_history(*, referral: Referral) -> list[dict]:
+    """What happened to a referral, oldest first: referred, each sale / refund / cancellation,
+    and each review (clear, reject) from the audit log with who did it and why. Each entry:
+    {"at", "kind", "conversion"?, "actor"?, "reason"?}."""
+    events = [{"at": referral.created_at, "kind": "referred"}]
+    events += [
+        {"at": conversion.occurred_at, "kind": conversion.kind, "conversion": conversion}
+        for conversion in referral.conversions.order_by("occurred_at", "pk")
+    ]
+    events += [
+        {
+            "at": entry.at,
+            "kind": entry.action.removeprefix("referral."),
+            "actor": entry.actor,
+            "reason": (entry.after or {}).get("reason", ""),
+        }
+        for entry in AuditEntry.objects.filter(
+            workspace_id=referral.workspace_id,
+            target_type=Referral._meta.label_lower,
+            target_id=str(referral.pk),
+        ).order_by("at", "pk")
+    ]
+    return sorted(events, key=lambda event: event["at"])

@@ -120,3 +120,13 @@ def payouts_listing(
 def payout_item_rows(*, payout: Payout):
     """A payout's items with their participants, largest first."""
     return payout.items.select_related("participant").order_by("-amount", "participant__name")
+
+
+def reward_currencies(*, workspace) -> list[str]:
+    """The currencies the workspace's monetary rewards are in."""
+    return list(
+        Reward.objects.filter(workspace=workspace, amount__isnull=False)
+        .order_by()
+        .values_list("currency", flat=True)
+        .distinct()
+    )
