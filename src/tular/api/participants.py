@@ -1,10 +1,11 @@
 """/api/v1/participants"""
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Literal
 from uuid import UUID
 
 from ninja import Field, Query, Router, Status
-from pydantic import StringConstraints, field_validator
+from pydantic import BaseModel, StringConstraints, field_validator
 
 from tular.api.pagination import (
     AFTER_DESCRIPTION,
@@ -20,6 +21,7 @@ from tular.api.schemas import (
     conflict_documented,
 )
 from tular.core.errors import Invalid, NotFound
+from tular.participants import imports as participant_imports
 from tular.participants import selectors as participant_selectors
 from tular.participants.models import Participant
 from tular.participants.services import (
@@ -31,6 +33,7 @@ from tular.participants.services import (
 from tular.programs.services import program_named_in_body
 from tular.referrals import selectors as referral_selectors
 from tular.rewards import ledger
+from tular.workspaces.audit import Actor
 
 router = Router(tags=["participants"])
 
@@ -94,6 +97,7 @@ def enrol_participant(request, payload: ParticipantIn):
         kind=payload.kind,
         locale=payload.locale,
         code=payload.code,
+        actor=Actor.for_api_key(request.api_key),
     )
     return Status(201 if created else 200, _participant_out(request, participant))
 
@@ -115,6 +119,142 @@ def list_participants(request, query: Query[ParticipantQuery]):
         limit=query.limit,
         shape=lambda participant: _participant_out(request, participant),
     )
+
+
+# ---------------------------------------------------------------------------------- CSV imports
+# Declared before "/{participant_id}": Django tries the paths in order.
+
+
+class ImportRow(BaseModel):
+    row: int = Field(description="The row as a spreadsheet numbers it (the header is row 1).")
+    email: str
+    outcome: Literal["created", "existing", "rejected"]
+    reason: str | None = Field(
+        None,
+        description="Why a row was rejected: missing_email, bad_email, missing_program, "
+        "unknown_program, bad_kind, bad_locale, too_long, duplicate_in_file (`detail`: the "
+        "earlier row), missing_columns.",
+    )
+    detail: str | None = None
+    participant_id: UUID | None = Field(None, description="The created or existing participant.")
+
+
+class ImportOut(BaseModel):
+    id: UUID
+    status: Literal["queued", "running", "done", "failed"]
+    filename: str
+    program: str | None = Field(None, description="The program chosen for every row, if any.")
+    total: int = Field(description="Rows in the file (blank rows left out).")
+    processed: int = Field(description="Rows checked so far.")
+    created: int
+    existing: int
+    rejected: int
+    error: str | None = Field(None, description="Why a failed import failed (nothing written).")
+    created_at: datetime
+    finished_at: datetime | None
+    report: list[ImportRow] = Field(description="One entry per row, once the import is done.")
+
+
+def _import_out(job) -> dict:
+    return {
+        "id": job.id,
+        "status": job.status,
+        "filename": job.filename,
+        "program": job.program.slug if job.program else None,
+        "total": job.total,
+        "processed": job.processed,
+        "created": job.created_count,
+        "existing": job.existing_count,
+        "rejected": job.rejected_count,
+        "error": str(participant_imports.ERRORS.get(job.error, job.error)) or None,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+        "report": job.report,
+    }
+
+
+CSV_TYPES = {"text/csv", "application/csv", "text/plain", "application/vnd.ms-excel"}
+IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "program": {
+                            "type": "string",
+                            "description": "A program slug for every row; else the file's "
+                            "`program` column names each row's program.",
+                        },
+                    },
+                }
+            },
+            "text/csv": {"schema": {"type": "string"}},
+        },
+    },
+    "parameters": [
+        {
+            "name": "program",
+            "in": "query",
+            "required": False,
+            "description": "With a text/csv body: a program slug for every row.",
+            "schema": {"type": "string", "maxLength": 50},
+        }
+    ],
+}
+
+
+def _upload(request) -> tuple[bytes, str, str]:
+    """(the file's bytes, its name, the program slug chosen) from a multipart or a CSV body."""
+    content_type = request.content_type or ""
+    if content_type == "multipart/form-data":
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise Invalid(["file"], "send the CSV file in the form field 'file'")
+        if upload.size > participant_imports.MAX_BYTES:
+            raise Invalid(["file"], "the file is larger than 5 MB; split it into smaller files")
+        return upload.read(), upload.name or "", request.POST.get("program", "")
+    if content_type in CSV_TYPES:
+        # Read the stream ourselves: request.body stops at 2.5 MB, a CSV may have 5.
+        data = (
+            request.body
+            if hasattr(request, "_body")
+            else request.read(participant_imports.MAX_BYTES + 1)
+        )
+        return data, "upload.csv", request.GET.get("program", "")
+    raise Invalid(["body"], "send multipart/form-data with a 'file' field, or a text/csv body")
+
+
+@router.post("/imports", response={202: ImportOut}, openapi_extra=IMPORT_BODY)
+def start_import(request):
+    """Import participants from a CSV file (columns program, email, name, external_id, kind,
+    locale; UTF-8 with or without BOM; comma or semicolon). 202: the worker imports it; poll
+    GET /participants/imports/{id}. Every valid row is enrolled in one transaction at the
+    end, each rejected row is reported with its reason; a file larger than 5 MB, with more
+    than 20,000 rows or without an `email` column (or `program`, when none is chosen) is a
+    422 and nothing is queued."""
+    data, filename, slug = _upload(request)
+    program = program_named_in_body(workspace=request.workspace, slug=slug) if slug else None
+    job = participant_imports.participants_import_start(
+        workspace=request.workspace,
+        data=data,
+        filename=filename,
+        program=program,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return Status(202, _import_out(job))
+
+
+@router.get("/imports/{job_id}", response={200: ImportOut})
+def get_import(request, job_id: str):
+    """An import's status, its counts and, once done, its report row by row."""
+    job = participant_selectors.import_job_get(workspace=request.workspace, job_id=job_id)
+    if job is None:
+        raise NotFound("No import with this id in this workspace.")
+    return _import_out(job)
 
 
 @router.get("/{participant_id}", response={200: ParticipantDetail})
@@ -142,5 +282,6 @@ def update_participant(request, participant_id: str, payload: ParticipantPatch):
     participant = participant_update(
         participant=_participant(request, participant_id),
         changes=payload.model_dump(mode="json", exclude_unset=True),
+        actor=Actor.for_api_key(request.api_key),
     )
     return _participant_out(request, participant)

@@ -118,6 +118,16 @@ STATUS_BADGES = {
     "revoked": ("secondary", pgettext_lazy("status", "revoked")),
     "expired": ("orange", pgettext_lazy("status", "expired")),
     "accepted": ("green", pgettext_lazy("status", "accepted")),
+    # participants' activity (participants.selectors.with_activity)
+    "new": ("secondary", pgettext_lazy("status", "new")),
+    "sharing": ("azure", pgettext_lazy("status", "sharing")),
+    "referring": ("indigo", pgettext_lazy("status", "referring")),
+    "earning": ("green", pgettext_lazy("status", "earning")),
+    # imports and their rows
+    "running": ("blue", pgettext_lazy("status", "running")),
+    "done": ("green", pgettext_lazy("status", "done")),
+    "created": ("green", pgettext_lazy("status", "created")),
+    "existing": ("azure", pgettext_lazy("status", "already enrolled")),
 }
 
 
