@@ -129,3 +129,17 @@
     });
   });
 })();
+
+/* <button type="submit" data-confirm="Sure?">: ask before this button (not the form's other
+   buttons) submits its form. Runs in the capture phase, before the form-wide handler above. */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    var question = button && button.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+})();
