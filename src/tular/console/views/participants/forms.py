@@ -70,7 +70,9 @@ class FilterForm(forms.Form):
         """The valid filters (each one wrong is dropped, not an error)."""
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
-        return {name: cleaned.get(name) or "" for name in self.fields if name not in self.errors}
+        return {
+            name: "" if name in self.errors else (cleaned.get(name) or "") for name in self.fields
+        }
 
 
 class ParticipantForm(StyledForm, forms.Form):
