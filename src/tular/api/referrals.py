@@ -44,8 +44,6 @@ class ReferralItem(BaseModel):
         "earns nothing until cleared; rejected: a flagged one a manager refused, it never "
         "earns); submitted … dark for leads in the pipeline."
     )
-    flag_reason: str = Field(description="Why it was flagged (empty when it is not).")
-    review_reason: str = Field(description="The manager's reason when they cleared or rejected it.")
     customer_external_id: str | None
     email: str
     name: str
@@ -61,8 +59,6 @@ def _referral_out(referral: Referral) -> dict:
         "program": referral.program.slug,
         "participant_id": referral.participant_id,
         "status": referral.status,
-        "flag_reason": referral.flag_reason,
-        "review_reason": referral.review_reason,
         "customer_external_id": referral.customer_external_id,
         "email": referral.email,
         "name": referral.name,
@@ -97,7 +93,20 @@ class RejectIn(Strict):
     )
 
 
-class ClearedOut(ReferralItem):
+class ReviewedReferral(ReferralItem):
+    flag_reason: str = Field(description="Why it was flagged (empty once it is cleared).")
+    review_reason: str = Field(description="The manager's reason when they cleared or rejected it.")
+
+
+def _reviewed_out(referral: Referral) -> dict:
+    return {
+        **_referral_out(referral),
+        "flag_reason": referral.flag_reason,
+        "review_reason": referral.review_reason,
+    }
+
+
+class ClearedOut(ReviewedReferral):
     rewards: list[RewardItem] = Field(
         description="The rewards granted now: what it would have earned so far."
     )
@@ -124,14 +133,14 @@ def clear_referral(request, referral_id: str, payload: Body[ClearIn | None] = No
         actor=Actor.for_api_key(request.api_key),
     )
     return {
-        **_referral_out(_referral(request, referral_id)),
+        **_reviewed_out(_referral(request, referral_id)),
         "rewards": [asdict(GrantedReward.of(reward)) for reward in rewards],
     }
 
 
 @router.post(
     "/{referral_id}/reject",
-    response={200: ReferralItem},
+    response={200: ReviewedReferral},
     description="Reject a flagged referral: it becomes `rejected` and earns nothing, now or "
     "from later sales. The reason is required (422). 409 when it is not flagged.",
 )
@@ -141,4 +150,4 @@ def reject_referral(request, referral_id: str, payload: RejectIn):
         reason=payload.reason,
         actor=Actor.for_api_key(request.api_key),
     )
-    return _referral_out(_referral(request, referral.pk))
+    return _reviewed_out(_referral(request, referral.pk))
