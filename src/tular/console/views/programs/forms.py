@@ -238,6 +238,16 @@ class LinkForm(StyledForm, forms.Form):
         return code
 
 
+def _tier_minimum():
+    return forms.IntegerField(
+        label=_("From paying customers"), min_value=1, max_value=1_000_000, required=False
+    )
+
+
+def _tier_rate():
+    return forms.CharField(label=_("Earns"), required=False, max_length=40)
+
+
 class IncentiveForm(StyledForm, forms.Form):
     referrer_kind = forms.ChoiceField(
         label=_("The referrer earns"), choices=NO_REWARD + REWARD_KIND_CHOICES, required=False
@@ -270,16 +280,16 @@ class IncentiveForm(StyledForm, forms.Form):
     friend_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
     friend_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
 
+    tier1_min = _tier_minimum()
+    tier1_rate = _tier_rate()
+    tier2_min = _tier_minimum()
+    tier2_rate = _tier_rate()
+    tier3_min = _tier_minimum()
+    tier3_rate = _tier_rate()
+
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
-        for index in range(1, TIERS + 1):
-            self.fields[f"tier{index}_min"] = forms.IntegerField(
-                label=_("From paying customers"), min_value=1, max_value=1_000_000, required=False
-            )
-            self.fields[f"tier{index}_rate"] = forms.CharField(
-                label=_("Earns"), required=False, max_length=40
-            )
 
     def tier_rows(self):
         return [(self[f"tier{i}_min"], self[f"tier{i}_rate"]) for i in range(1, TIERS + 1)]
