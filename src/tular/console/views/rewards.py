@@ -68,7 +68,7 @@ def reward_queue(request):
         rewards = rewards.none()  # an unknown (or another workspace's) participant: nothing
     page = Paginator(rewards, PER_PAGE).get_page(request.GET.get("page"))
     counts = rewards_status_counts(workspace=request.workspace)
-    tabs = [(REVIEW, _("To review"), sum(counts.get(status, 0) for status in TO_REVIEW))]
+    tabs = [(REVIEW, _("Review queue"), sum(counts.get(status, 0) for status in TO_REVIEW))]
     tabs += [(value, label, counts.get(value, 0)) for value, label in RewardStatus.choices]
     tabs.append((ALL, _("All"), sum(counts.values())))
     return render(
