@@ -164,20 +164,16 @@ def _compare(key: str, this, last, currency=None, lower_is_better=False) -> Figu
 
 
 def month_against_last(*, workspace, now: datetime | None = None) -> dict:
-    """This month so far against the whole of last month, in the workspace's calendar."""
+    """This month so far against the same stretch of last month (1 Dec–2 Dec 10:00 against
+    1 Nov–2 Nov 10:00), in the workspace's calendar: a fair comparison on any day."""
     zone = _zone(workspace)
-    today = (now or clock.now()).astimezone(zone).date()
-    previous, this, following = month_bounds(today)
-    current = period_figures(
-        workspace=workspace,
-        start=_local_midnight(this, zone),
-        end=_local_midnight(following, zone),
-    )
-    last = period_figures(
-        workspace=workspace,
-        start=_local_midnight(previous, zone),
-        end=_local_midnight(this, zone),
-    )
+    moment = (now or clock.now()).astimezone(zone)
+    previous, this, _following = month_bounds(moment.date())
+    this_start, last_start = _local_midnight(this, zone), _local_midnight(previous, zone)
+    elapsed = moment - this_start
+    last_end = min(last_start + elapsed, this_start)  # 31 March against at most all of Feb
+    current = period_figures(workspace=workspace, start=this_start, end=moment)
+    last = period_figures(workspace=workspace, start=last_start, end=last_end)
     figures = [_compare(key, current[key], last[key]) for key in ("clicks", "signups", "sales")]
     for key in ("revenue", "rewards_earned", "rewards_paid"):
         for currency in sorted(set(current[key]) | set(last[key])) or ["IDR"]:
@@ -196,6 +192,7 @@ def month_against_last(*, workspace, now: datetime | None = None) -> dict:
     return {
         "this_month": this,
         "last_month": previous,
+        "last_month_until": (last_end - timedelta(microseconds=1)).date(),
         "figures": figures,
         "time_to_reward_days": None if hours is None else float(hours) / 24,
         "time_to_reward_target_days": TIME_TO_REWARD_TARGET_HOURS // 24,
