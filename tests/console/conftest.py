@@ -9,7 +9,7 @@ from tular.core import clock
 from tular.workspaces.models import Membership, Role
 from tular.workspaces.services import workspace_get_or_create
 
-PASSWORD = "correct horse battery"  # noqa: S105 - a test password
+PASSWORD = "correct horse battery"
 
 
 def make_member(workspace, email: str, role: str):

@@ -60,7 +60,7 @@ def test_the_month_figures_follow_the_books(demo, demo_manager):
         ).count()
     )
     assert figures[("revenue", "IDR")].this > 0
-    assert "November 2026" in page  # 1–27 November so far, against 1–27 October
+    assert "November 2026" in page  # 1 to 27 November so far, against 1 to 27 October
     assert "Rp" in page
     # the chart's data is a JSON block, not a script
     assert '<script id="chart-90" type="application/json">' in page

@@ -164,8 +164,8 @@ def _compare(key: str, this, last, currency=None, lower_is_better=False) -> Figu
 
 
 def month_against_last(*, workspace, now: datetime | None = None) -> dict:
-    """This month so far against the same stretch of last month (1 Dec–2 Dec 10:00 against
-    1 Nov–2 Nov 10:00), in the workspace's calendar: a fair comparison on any day."""
+    """This month so far against the same stretch of last month (1 Dec to 2 Dec 10:00 against
+    1 Nov to 2 Nov 10:00), in the workspace's calendar: a fair comparison on any day."""
     zone = _zone(workspace)
     moment = (now or clock.now()).astimezone(zone)
     previous, this, _following = month_bounds(moment.date())

@@ -9,3 +9,6 @@ class UsedFormToken(models.Model):
     token = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     used_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.token[:8]}… used {self.used_at:%Y-%m-%d %H:%M}"
