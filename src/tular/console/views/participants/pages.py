@@ -25,9 +25,11 @@ from tular.console.views.participants.forms import (
     add_service_error,
 )
 from tular.core.errors import FieldConflict, Invalid
+from tular.core.templatetags.ui import STATUS_BADGES
 from tular.participants import selectors
 from tular.participants.models import ParticipantKind
 from tular.participants.qr import qr_png, qr_svg
+from tular.participants.selectors import ACTIVITY_STATUSES
 from tular.participants.services import participant_enrol, participant_update, referral_url
 from tular.programs.services import program_get, programs_filter
 from tular.referrals.selectors import participant_stats, referrals_filter
@@ -69,7 +71,7 @@ def participant_list(request):
             "filtered": any(filters.values()),
             "programs": list(programs_filter(workspace=request.workspace).order_by("name")),
             "kinds": ParticipantKind.choices,
-            "activities": ACTIVITY_LABELS.items(),
+            "activities": [(status, STATUS_BADGES[status][1]) for status in ACTIVITY_STATUSES],
             "export_query": request.GET.urlencode(),
         },
     )
