@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import ngettext
 
 from tular.core import clock
 from tular.core.jsonsafe import json_safe
@@ -121,5 +122,21 @@ def audit_changes(entry: AuditEntry) -> list[tuple[str, object, object]]:
     for key in [*before, *(k for k in after if k not in before)]:
         old, new = before.get(key), after.get(key)
         if old != new or not (before and after):
-            changes.append((key, old, new))
+            changes.append((key, readable(old), readable(new)))
     return changes
+
+
+def readable(value, limit: int = 80):
+    """A JSON value as a short line for people: lists of objects by their count, objects as
+    `key: value` pairs, long text cut."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list):
+        if any(isinstance(item, dict | list) for item in value):
+            return ngettext("%(n)s item", "%(n)s items", len(value)) % {"n": len(value)}
+        text = ", ".join(str(item) for item in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{key}: {readable(item, 30)}" for key, item in value.items())
+    else:
+        text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

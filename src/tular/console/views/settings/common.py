@@ -8,6 +8,7 @@ from functools import wraps
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tular.console.access import forbidden
 from tular.workspaces.models import Role
@@ -16,7 +17,7 @@ from tular.workspaces.models import Role
 TABS = [
     (_("Workspace"), "console:settings", "all"),
     (_("Team"), "console:settings-team", "owner"),
-    (_("API keys"), "console:settings-api-keys", "owner"),
+    (pgettext_lazy("settings tab", "API keys"), "console:settings-api-keys", "owner"),
     (_("Integrations"), "console:settings-integrations", "all"),
     (_("Audit log"), "console:settings-audit", "all"),
     (_("E-mails"), "console:settings-emails", "change"),
