@@ -346,3 +346,31 @@ def test_slug_and_currency_are_locked_once_the_program_has_rewards(
     manager_client.post(f"{base}review/")
     program.refresh_from_db()
     assert (program.slug, program.currency) == ("pelanggan", "IDR")
+
+
+def test_a_partner_program_with_several_referrer_rewards_is_edited_in_place(
+    manager_client, console_workspace
+):
+    from tests.helpers import PROGRAM_BODY
+
+    # given the contract's example: a percentage with tiers and a cap, a friend reward, a bonus
+    # when the deal is won and a perk when the lead is qualified
+    program = program_create(
+        workspace=console_workspace, config=ProgramSettings.model_validate(PROGRAM_BODY)
+    )
+    stored = program.rules
+    base = manager_client.get("/console/programs/pelanggan/edit/")["Location"].removesuffix("kind/")
+    assert manager_client.get(f"{base}incentive/").status_code == 200
+    wizard_id = base.split("/")[-2]
+    data = dict(manager_client.session["program_wizards"][wizard_id]["raw"]["incentive"])
+    assert data["extra1_kind"] == "fixed" and data["extra1_trigger"] == "won"
+    assert data["extra2_kind"] == "perk" and data["extra2_perk"] == "Akses beta"
+    # when the manager raises the won bonus to Rp10.000.000 and saves
+    post_step(manager_client, base, "incentive", {**data, "extra1_amount": "10.000.000"}, "holds")
+    response = manager_client.post(f"{base}review/")
+    assert response["Location"] == "/console/programs/pelanggan/"
+    # then only that rule changed, and every rule kept its place (its index)
+    program.refresh_from_db()
+    assert program.rules[2]["amount"] == 1000000000
+    assert [rule["trigger"] for rule in program.rules] == [rule["trigger"] for rule in stored]
+    assert program.rules[:2] == stored[:2] and program.rules[3] == stored[3]

@@ -248,6 +248,21 @@ def _tier_rate():
     return forms.CharField(label=_("Earns"), required=False, max_length=40)
 
 
+def _extra_kind():
+    return forms.ChoiceField(
+        label=_("The referrer also earns"), choices=NO_REWARD + REWARD_KIND_CHOICES, required=False
+    )
+
+
+def _extra_trigger():
+    return forms.ChoiceField(
+        label=_("When"), choices=TRIGGER_CHOICES, initial="won", required=False
+    )
+
+
+EXTRAS = ("extra1", "extra2")
+
+
 class IncentiveForm(StyledForm, forms.Form):
     referrer_kind = forms.ChoiceField(
         label=_("The referrer earns"), choices=NO_REWARD + REWARD_KIND_CHOICES, required=False
@@ -280,6 +295,16 @@ class IncentiveForm(StyledForm, forms.Form):
     friend_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
     friend_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
 
+    extra1_kind = _extra_kind()
+    extra1_trigger = _extra_trigger()
+    extra1_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
+    extra1_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
+    extra1_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
+    extra2_kind = _extra_kind()
+    extra2_trigger = _extra_trigger()
+    extra2_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
+    extra2_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
+    extra2_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
     tier1_min = _tier_minimum()
     tier1_rate = _tier_rate()
     tier2_min = _tier_minimum()
@@ -290,6 +315,10 @@ class IncentiveForm(StyledForm, forms.Form):
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency
+
+    def extra_slots(self):
+        parts = ("kind", "trigger", "amount", "percent", "perk")
+        return [{part: self[f"{slot}_{part}"] for part in parts} for slot in EXTRAS]
 
     def tier_rows(self):
         return [(self[f"tier{i}_min"], self[f"tier{i}_rate"]) for i in range(1, TIERS + 1)]
@@ -342,21 +371,36 @@ class IncentiveForm(StyledForm, forms.Form):
             if trigger == "sale" and data.get("duration_months"):
                 rule["duration_months"] = data["duration_months"]
             rules.append(("friend", rule))
+        for slot in EXTRAS:
+            kind = data.get(f"{slot}_kind")
+            if not kind:
+                continue
+            trigger = data.get(f"{slot}_trigger") or "won"
+            rule = {"trigger": trigger, "recipient": "referrer", "kind": kind}
+            if kind == "percent" and trigger != "sale":
+                self.add_error(
+                    f"{slot}_trigger", _("A percentage needs a sale: choose “the customer pays”.")
+                )
+            rule.update(self._rate(kind, slot, data))
+            if trigger == "sale" and data.get("duration_months"):
+                rule["duration_months"] = data["duration_months"]
+            rules.append((slot, rule))
         if not rules:
             self.add_error(
                 "referrer_kind", _("Choose what the referrer earns (or at least a friend reward).")
             )
         if self.errors:
             return data
-        self.rules = []
-        for side, rule in rules:
+        self.rules, self.slots = [], []
+        for slot, rule in rules:
             try:
                 parsed = Rule.model_validate(rule)
             except ValidationError as error:
                 message = error.errors()[0]["msg"].removeprefix("Value error, ")
-                self.add_error(f"{side}_kind", message)
+                self.add_error(f"{slot}_kind", message)
                 continue
             self.rules.append(parsed.model_dump(mode="json", exclude_none=True))
+            self.slots.append(slot)
         return data
 
     def _tiers_and_cap(self, kind: str, data: dict) -> dict:

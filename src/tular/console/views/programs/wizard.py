@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from tular.console.access import actor_of, console_view
 from tular.console.forms import spend_token
 from tular.console.views.programs.forms import (
+    EXTRAS,
     KIND_HELP,
     HoldsForm,
     IncentiveForm,
@@ -111,24 +112,39 @@ def _new_state(program: Program | None) -> dict:
     }
 
 
-def _fits_the_form(rules: list[dict]) -> bool:
-    """The wizard shows at most one referrer rule (up to 3 tiers, a cap) and one friend rule
-    (neither), with one recurring duration for the sale rules."""
-    referrer = [rule for rule in rules if rule["recipient"] == "referrer"]
-    friend = [rule for rule in rules if rule["recipient"] == "friend"]
-    if len(referrer) > 1 or len(friend) > 1:
-        return False
-    if friend and (friend[0].get("tiers") or friend[0].get("cap")):
-        return False
-    if referrer and len(referrer[0].get("tiers", [])) > 3:
-        return False
+def _slots(rules: list[dict]) -> list[str] | None:
+    """Which of the form's places (referrer, friend, extra1, extra2) each stored rule takes, in
+    the stored order; None when the rules do not fit the form: at most three referrer rules (tiers
+    and a cap on one of them only), one friend rule without either, one recurring duration."""
+    referrer = [i for i, rule in enumerate(rules) if rule["recipient"] == "referrer"]
+    friend = [i for i, rule in enumerate(rules) if rule["recipient"] == "friend"]
+    if len(referrer) > 1 + len(EXTRAS) or len(friend) > 1:
+        return None
+    if friend and (rules[friend[0]].get("tiers") or rules[friend[0]].get("cap")):
+        return None
+    rich = [i for i in referrer if rules[i].get("tiers") or rules[i].get("cap")]
+    if len(rich) > 1 or (rich and len(rules[rich[0]].get("tiers", [])) > 3):
+        return None
     durations = {rule.get("duration_months", 0) for rule in rules if rule["trigger"] == "sale"}
     stray = any(rule.get("duration_months") for rule in rules if rule["trigger"] != "sale")
-    return len(durations) <= 1 and not stray
+    if len(durations) > 1 or stray:
+        return None
+    main = rich[0] if rich else (referrer[0] if referrer else None)
+    extras = iter(EXTRAS)
+    slots = []
+    for index, rule in enumerate(rules):
+        if rule["recipient"] == "friend":
+            slots.append("friend")
+        elif index == main:
+            slots.append("referrer")
+        else:
+            slots.append(next(extras))
+    return slots
 
 
-def _raw_from_program(program: Program) -> tuple[dict, bool]:
-    """The steps' inputs as the manager would have typed them; and whether the rules fit."""
+def _raw_from_program(program: Program) -> tuple[dict, list[str] | None]:
+    """The steps' inputs as the manager would have typed them; and the rules' places in the
+    form (None: they do not fit it)."""
     currency = program.currency
     raw = {
         "kind": {"kind": program.kind, "name": program.name, "slug": program.slug},
@@ -146,19 +162,19 @@ def _raw_from_program(program: Program) -> tuple[dict, bool]:
     }
     if program.monetary_rewards_allowed:
         raw["holds"]["monetary_rewards_allowed"] = "on"
-    if not _fits_the_form(program.rules):
-        return raw, False
+    slots = _slots(program.rules)
+    if slots is None:
+        return raw, None
     incentive = {"referrer_kind": "", "friend_kind": "", "duration_months": "0"}
-    for rule in program.rules:
-        side = rule["recipient"]
-        incentive[f"{side}_kind"] = rule["kind"]
-        incentive[f"{side}_trigger"] = rule["trigger"]
+    for slot, rule in zip(slots, program.rules, strict=True):
+        incentive[f"{slot}_kind"] = rule["kind"]
+        incentive[f"{slot}_trigger"] = rule["trigger"]
         if rule["kind"] == "fixed":
-            incentive[f"{side}_amount"] = money_text(rule["amount"], currency)
+            incentive[f"{slot}_amount"] = money_text(rule["amount"], currency)
         elif rule["kind"] == "percent":
-            incentive[f"{side}_percent"] = rule["percent"].replace(".", ",")
+            incentive[f"{slot}_percent"] = rule["percent"].replace(".", ",")
         else:
-            incentive[f"{side}_perk"] = rule["perk"]
+            incentive[f"{slot}_perk"] = rule["perk"]
         if rule.get("duration_months"):
             incentive["duration_months"] = str(rule["duration_months"])
         for index, tier in enumerate(rule.get("tiers", []), start=1):
@@ -172,7 +188,15 @@ def _raw_from_program(program: Program) -> tuple[dict, bool]:
             incentive["cap_amount"] = money_text(rule["cap"]["amount"], currency)
             incentive["cap_period"] = rule["cap"]["period"]
     raw["incentive"] = incentive
-    return raw, True
+    return raw, slots
+
+
+def _in_stored_order(rules: list[dict], slots: list[str], stored_slots: list[str]) -> list[dict]:
+    """A rule's position is its identity for rewards already earned (caps count per rule
+    index): an edited rule keeps its place, a new one comes after the rest."""
+    by_slot = dict(zip(slots, rules, strict=True))
+    ordered = [by_slot.pop(slot) for slot in stored_slots if slot in by_slot]
+    return ordered + [by_slot[slot] for slot in slots if slot in by_slot]
 
 
 # ------------------------------------------------------------------ forms
@@ -234,7 +258,7 @@ def _values(step: str, form) -> dict:
             "window_days": data["window_days"],
         }
     if step == "incentive":
-        return {"rules": form.rules}
+        return {"rules": form.rules, "slots": form.slots}
     return {
         "hold_days": data["hold_days"],
         "auto_approve_below": data["auto_approve_below"],
@@ -279,7 +303,10 @@ def _payload(state: dict, program: Program | None) -> dict:
         **values["holds"],
     }
     if not state["rules_locked"]:
-        payload["rules"] = values["incentive"]["rules"]
+        incentive = values["incentive"]
+        payload["rules"] = _in_stored_order(
+            incentive["rules"], incentive["slots"], state.get("stored_slots") or []
+        )
     return payload
 
 
@@ -359,10 +386,11 @@ def edit(request, slug):
         return redirect("console:programs-detail", slug=program.slug)
     wid = secrets.token_urlsafe(12)
     state = _new_state(program)
-    state["raw"], fits = _raw_from_program(program)
-    state["rules_locked"] = not fits
+    state["raw"], slots = _raw_from_program(program)
+    state["rules_locked"] = slots is None
+    state["stored_slots"] = slots or []
     for step in FORM_STEPS:
-        if step == "incentive" and not fits:
+        if step == "incentive" and slots is None:
             continue
         form = _form(request, step, state, program)
         if form.is_valid():
@@ -400,7 +428,7 @@ def _step(request, wid: str, step: str, program: Program | None):
     form = None
     if request.method == "POST":
         if locked_incentive:
-            state["values"]["incentive"] = {"rules": program.rules}
+            state["values"]["incentive"] = {"rules": program.rules, "slots": []}
             _save(request, wid, state)
             return redirect(_step_url(wid, STEP_NAMES[index + 1], program))
         raw = {key: request.POST.get(key) for key in request.POST if key != "csrfmiddlewaretoken"}
