@@ -12,10 +12,12 @@ class Workspace(models.Model):
     # Branding, used by the console, the portal and e-mails. The logo is kept in the database
     # (small, at most 256 KB): every server process can serve it without a shared disk.
     logo = models.BinaryField(_("logo"), null=True, blank=True, editable=False)
-    logo_type = models.CharField(_("logo type"), max_length=32, blank=True, default="")
-    brand_color = models.CharField(_("brand colour"), max_length=7, default="#0054a6")
-    default_language = models.CharField(_("default language"), max_length=8, default="id")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Asia/Jakarta")
+    # Defaults in the database too: rows written by code that predates these columns (an older
+    # server during a rolling upgrade, a migration's historical model) still get them.
+    logo_type = models.CharField(_("logo type"), max_length=32, blank=True, db_default="")
+    brand_color = models.CharField(_("brand colour"), max_length=7, db_default="#0054a6")
+    default_language = models.CharField(_("default language"), max_length=8, db_default="id")
+    time_zone = models.CharField(_("time zone"), max_length=64, db_default="Asia/Jakarta")
 
     class Meta:
         verbose_name = _("workspace")
