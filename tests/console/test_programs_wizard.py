@@ -374,3 +374,31 @@ def test_a_partner_program_with_several_referrer_rewards_is_edited_in_place(
     assert program.rules[2]["amount"] == 1000000000
     assert [rule["trigger"] for rule in program.rules] == [rule["trigger"] for rule in stored]
     assert program.rules[:2] == stored[:2] and program.rules[3] == stored[3]
+
+
+@pytest.mark.parametrize(
+    ("typed", "minor"),
+    [
+        ("50000", 5000000),
+        ("50.000", 5000000),
+        ("Rp50.000", 5000000),
+        ("1.500.000,50", 150000050),
+        ("1,250.00", 125000),
+        ("50,5", 5050),
+        ("1,234", 123400),  # a comma before three digits groups thousands
+    ],
+)
+def test_amounts_are_typed_in_major_units(typed, minor):
+    from tular.console.views.programs.forms import parse_money
+
+    assert parse_money(typed, "IDR") == minor
+
+
+@pytest.mark.parametrize("typed", ["", "lima", "50.000.0000", "1.5.000", "0", "0,001"])
+def test_unclear_amounts_are_refused(typed):
+    from django import forms
+
+    from tular.console.views.programs.forms import parse_money
+
+    with pytest.raises(forms.ValidationError):
+        parse_money(typed, "IDR")

@@ -94,8 +94,10 @@ def parse_money(text: str, currency: str) -> int:
         decimal = (len(set(separators)) == 2) or (separators.count(last) == 1 and len(tail) != 3)
         if decimal:
             whole, fraction = head, tail
-    digits = re.sub(r"[.,]", "", whole)
-    if not digits.isdigit() or (fraction and not fraction.isdigit()):
+    groups = re.split(r"[.,]", whole)
+    digits = "".join(groups)
+    misgrouped = len(groups) > 1 and any(len(group) != 3 for group in groups[1:])
+    if misgrouped or not digits.isdigit() or (fraction and not fraction.isdigit()):
         raise forms.ValidationError(_("Enter an amount, e.g. 50.000."))
     exponent = minor_units(currency)
     if len(fraction) > exponent:
