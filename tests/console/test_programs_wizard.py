@@ -394,7 +394,7 @@ def test_amounts_are_typed_in_major_units(typed, minor):
     assert parse_money(typed, "IDR") == minor
 
 
-@pytest.mark.parametrize("typed", ["", "lima", "50.000.0000", "1.5.000", "0", "0,001"])
+@pytest.mark.parametrize("typed", ["", "lima", "50.000.0000", "1.5.000", "0", "12,3456"])
 def test_unclear_amounts_are_refused(typed):
     from django import forms
 
