@@ -207,3 +207,22 @@ def test_the_demo_leaves_the_manager_work_to_do(workspace, demo):
     assert Reward.objects.filter(program__workspace=workspace, status="needs_review").exists()
     assert Reward.objects.filter(program__workspace=workspace, status="pending").exists()
     assert Payout.objects.filter(program__workspace=workspace, status="draft").count() == 1
+
+
+def test_the_demo_has_a_team_keys_and_decisions_by_a_person(workspace, demo):
+    from tular.workspaces.models import ApiKey, AuditEntry, Invitation, Membership
+
+    roles = set(Membership.objects.filter(workspace=workspace).values_list("role", flat=True))
+    assert {"manager", "viewer"} <= roles
+    assert Invitation.objects.filter(workspace=workspace, accepted_at__isnull=True).count() == 1
+    keys = ApiKey.objects.filter(workspace=workspace)
+    assert keys.count() == 3
+    assert keys.filter(revoked_at__isnull=False).count() == 1
+    assert keys.filter(publishable=True).count() == 1
+    assert Referral.objects.filter(workspace=workspace, status="rejected").count() == 1
+    decided_by_rina = AuditEntry.objects.filter(
+        workspace=workspace, actor="rina.marketing@tokoandalan.example"
+    )
+    assert {"referral.clear", "referral.reject"} <= set(
+        decided_by_rina.values_list("action", flat=True)
+    )

@@ -20,6 +20,8 @@ import unicodedata
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from tular.core import clock
@@ -60,12 +62,14 @@ from tular.programs.models import Program
 from tular.programs.rules import ProgramSettings
 from tular.programs.services import program_create
 from tular.referrals.models import Referral
-from tular.referrals.services import track_sale, track_signup
+from tular.referrals.services import referral_clear, referral_reject, track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
 from tular.rewards.services import rewards_release_due
 from tular.tracking.models import Click
 from tular.workspaces.audit import Actor
-from tular.workspaces.models import Workspace
+from tular.workspaces.models import Invitation, Membership, Role, Workspace
+from tular.workspaces.services import api_key_create, api_key_revoke
+from tular.workspaces.team import invitation_create
 
 ACTOR = Actor.system("tular up --demo")
 DEMO_WORKSPACE_NAME = "Toko Andalan"
@@ -370,6 +374,8 @@ def _pay_fortnightly(*, workspace, programs, now: datetime) -> None:
 # The self-referrals a manager finds in the flagged queue: referrers who signed up through
 # their own link, (days ago, participant number in the program).
 SELF_REFERRALS = [(2, 3), (5, 7), (11, 12)]
+# Two older ones the marketing manager already reviewed (cleared one, rejected one).
+REVIEWED_SELF_REFERRALS = [(25, 15), (28, 18)]
 # Company orders through affiliates: (days ago, amount in rupiah).
 COMPANY_ORDERS = [(33, 95_000_000), (36, 120_000_000)]
 
@@ -387,17 +393,34 @@ def _work_for_the_manager(
         .exclude(pk__in=Referral.objects.filter(program=program).values("friend"))
         .order_by("created_at", "pk")
     )
-    for days_ago, number in SELF_REFERRALS:
+    manager = _team_and_keys(workspace=workspace, now=now)
+    flagged = []
+    for days_ago, number in SELF_REFERRALS + REVIEWED_SELF_REFERRALS:
         referrer = referrers[number % len(referrers)]
         with clock.frozen(now - timedelta(days=days_ago, hours=rng.randint(1, 9))):
-            track_signup(
-                workspace=workspace,
-                event_id=f"demo-self-{referrer.code}",
-                customer_external_id=f"demo_self_{referrer.code}",
-                email=referrer.email,
-                name=referrer.name,
-                code=referrer.code,
+            flagged.append(
+                track_signup(
+                    workspace=workspace,
+                    event_id=f"demo-self-{referrer.code}",
+                    customer_external_id=f"demo_self_{referrer.code}",
+                    email=referrer.email,
+                    name=referrer.name,
+                    code=referrer.code,
+                )
             )
+    # The manager already decided on the oldest two: one cleared, one rejected, with reasons.
+    decided = flagged[len(SELF_REFERRALS) :]
+    with clock.frozen(now - timedelta(days=20)):
+        referral_clear(
+            referral=Referral.objects.get(pk=decided[0].referral_id),
+            reason="Akun keluarga: istri mendaftar dengan e-mail suami, orang yang berbeda.",
+            actor=manager,
+        )
+        referral_reject(
+            referral=Referral.objects.get(pk=decided[1].referral_id),
+            reason="Akun yang sama mendaftar lewat tautannya sendiri.",
+            actor=manager,
+        )
     # Two company orders through affiliates, past their 30-day hold: each commission is
     # above the Rp7.500.000 auto-approval threshold, so it waits for the manager's review.
     big_buyers = Referral.objects.filter(
@@ -420,7 +443,57 @@ def _work_for_the_manager(
             payout_create(workspace=workspace, program=program, currency="IDR", actor=ACTOR)
     except Invalid:  # nothing approved at this moment: no draft to show
         pass
-    return len(SELF_REFERRALS), len(orders)
+    return len(flagged), len(orders)
+
+
+# The shop's team: (e-mail, name, role); and keys: (name, publishable, revoked).
+TEAM = [
+    ("rina.marketing@tokoandalan.example", "Rina Wulandari", Role.MANAGER),
+    ("bayu.keuangan@tokoandalan.example", "Bayu Prakoso", Role.VIEWER),
+]
+INVITED = ("dimas.partnership@tokoandalan.example", Role.MANAGER)
+KEYS = [
+    ("Server toko online", False, False),
+    ("Situs web (snippet)", True, False),
+    ("Integrasi lama", False, True),
+]
+
+
+def _team_and_keys(*, workspace, now: datetime) -> Actor:
+    """Teammates (a marketing manager and a finance viewer; they sign in once an owner sets
+    their passwords or they reset them), one pending invitation, and API keys. Returns the
+    marketing manager, who acts on the demo's reviews."""
+    users = get_user_model()._default_manager
+    members = []
+    for email, name, role in TEAM:
+        first, _space, last = name.partition(" ")
+        user, created = users.get_or_create(
+            username=email, defaults={"email": email, "first_name": first, "last_name": last}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        Membership.objects.get_or_create(
+            workspace=workspace, user=user, defaults={"role": role, "created_at": now}
+        )
+        members.append(user)
+    manager = Actor.for_user(members[0])
+    email, role = INVITED
+    if not Invitation.objects.filter(workspace=workspace, email=email).exists():
+        invitation_create(
+            workspace=workspace,
+            email=email,
+            role=role,
+            base_url=settings.TULAR_PUBLIC_URL or "http://localhost:8000",
+            actor=manager,
+        )
+    for name, publishable, revoked in KEYS:
+        key, _raw = api_key_create(
+            workspace=workspace, name=name, publishable=publishable, actor=manager
+        )
+        if revoked:
+            api_key_revoke(workspace=workspace, key_id_or_prefix=str(key.pk), actor=manager)
+    return manager
 
 
 def _pay(*, workspace, program: Program) -> None:
