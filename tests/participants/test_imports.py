@@ -158,12 +158,12 @@ def test_too_large_or_too_many_rows(workspace, shop, settings):
 
 def test_nothing_is_half_imported_when_the_database_refuses_a_row(workspace, shop):
     # given a real constraint the checks do not know about: one e-mail per program
-    participant_enrol(program=shop, email="taken@example.com", external_id="old")
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE UNIQUE INDEX test_one_email_per_program "
             "ON participants_participant (program_id, email_normalised)"
         )
+    participant_enrol(program=shop, email="taken@example.com", external_id="old")
     text = (
         "email,external_id\n"
         + "".join(f"p{i}@example.com,n{i}\n" for i in range(1200))
