@@ -229,7 +229,8 @@ def _document_idempotency_key(operation: dict, responses: dict) -> None:
     if any(p.get("name") == IDEMPOTENCY_KEY["name"] for p in parameters):
         return  # the operation documents the header itself (e.g. refuses it): its own words
     parameters.append(IDEMPOTENCY_KEY)
-    created = responses.get("201")
+    # A replay answers 200 with the first success (201 created, 202 accepted) as its body.
+    created = responses.get("201") or responses.get("202")
     if created is not None and "200" not in responses:
         responses["200"] = {
             **created,
