@@ -44,11 +44,15 @@ class Program(models.Model):
     monetary_rewards_allowed = models.BooleanField(_("monetary rewards allowed"), default=True)
     rules = models.JSONField(_("reward rules"), default=list, blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=ProgramStatus.choices, default=ProgramStatus.active
+        _("status"),
+        max_length=16,
+        choices=ProgramStatus.choices,
+        default=ProgramStatus.active,
+        db_default=ProgramStatus.active,  # rows written by older code are active
     )
     # R6's compliance record: who last turned cash rewards on or off, and when.
     monetary_rewards_changed_by = models.CharField(
-        _("monetary rewards changed by"), max_length=200, blank=True
+        _("monetary rewards changed by"), max_length=200, blank=True, default="", db_default=""
     )
     monetary_rewards_changed_at = models.DateTimeField(
         _("monetary rewards changed at"), null=True, blank=True

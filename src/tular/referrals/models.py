@@ -77,7 +77,9 @@ class Referral(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=ReferralStatus.choices)
     flag_reason = models.CharField(_("why flagged"), max_length=200, blank=True)
     # The manager's reason when they cleared or rejected a flagged referral.
-    review_reason = models.CharField(_("review reason"), max_length=300, blank=True)
+    review_reason = models.CharField(
+        _("review reason"), max_length=300, blank=True, default="", db_default=""
+    )
     click = models.ForeignKey(
         Click, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
