@@ -60,7 +60,7 @@ from tular.participants.models import Participant
 from tular.participants.services import DEFAULT_PARTICIPANT_KIND, normalise_email, referral_url
 from tular.programs.models import Program
 from tular.programs.rules import ProgramSettings
-from tular.programs.services import program_create
+from tular.programs.services import program_create, program_set_status
 from tular.referrals.models import Referral
 from tular.referrals.services import referral_clear, referral_reject, track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
@@ -394,6 +394,9 @@ def _work_for_the_manager(
         .order_by("created_at", "pk")
     )
     manager = _team_and_keys(workspace=workspace, now=now)
+    # Hiring is frozen this quarter: the employee programme is paused (links keep working).
+    with clock.frozen(now - timedelta(days=6)):
+        program_set_status(program=programs["referensi-karyawan"], status="paused", actor=manager)
     flagged = []
     for days_ago, number in SELF_REFERRALS + REVIEWED_SELF_REFERRALS:
         referrer = referrers[number % len(referrers)]
