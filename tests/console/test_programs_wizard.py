@@ -262,7 +262,9 @@ def test_the_incentive_step_draws_the_preview_and_asks_htmx_to_update_it(manager
     post_step(manager_client, base, "kind", KIND, "link")
     post_step(manager_client, base, "link", LINK, "incentive")
     page = manager_client.get(f"{base}incentive/").content.decode()
-    assert 'hx-trigger="change, keyup delay:400ms"' in page
+    # every field's input (typed, pasted or chosen), one request at a time (none aborted)
+    assert 'hx-trigger="input delay:400ms"' in page
+    assert 'hx-sync="this:queue last"' in page
     assert 'id="reward-preview"' in page
 
 
