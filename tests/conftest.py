@@ -1,5 +1,6 @@
 """Shared personas: an owner workspace with its keys, and an outsider workspace."""
 
+import logging
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,10 @@ from tular.workspaces.services import api_key_create, workspace_get_or_create
 
 # Fixtures for tests that start real processes (isolated_env).
 pytest_plugins = ["tests.processes", "tests.browser"]
+
+# aiosmtpd (the e-mail tests' real SMTP server) logs every connection at INFO from its own
+# thread, also after pytest has closed the captured streams ("--- Logging error ---").
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 @pytest.fixture(autouse=True)

@@ -60,6 +60,9 @@ def stripe_webhook(request, token: str):
 def load_everything() -> None:
     """Load what the URL map leaves for later: the API and the Stripe webhook's code."""
     from tular.integrations import views  # noqa: F401
+    from tular.integrations.stripe import load_sdk
+
+    load_sdk()
 
     API_URLS.urlpatterns  # noqa: B018 - builds the API's URL patterns
 

@@ -241,16 +241,19 @@ def _blank_is_none(value):
     return None if value == "" else value
 
 
-Text = Annotated[str | None, BeforeValidator(_blank_is_none)]
+def _text(max_length: int):
+    """An optional filter text: blank is absent; the length limit applies to the text only."""
+    return Annotated[
+        Annotated[str, StringConstraints(max_length=max_length)] | None,
+        BeforeValidator(_blank_is_none),
+    ]
 
 
 class AuditQuery(PageQuery):
     after: int | None = Field(None, ge=0, le=2**63 - 1, description=AFTER_DESCRIPTION)
-    actor: Annotated[Text, Field(None, max_length=200, description="Part of who acted.")]
-    object_type: Annotated[
-        Text, Field(None, max_length=64, description="Such as rewards.reward, workspaces.apikey.")
-    ]
-    action: Annotated[Text, Field(None, max_length=64, description="Such as reward.approve.")]
+    actor: _text(200) = Field(None, description="Part of who acted.")
+    object_type: _text(64) = Field(None, description="Such as rewards.reward, workspaces.apikey.")
+    action: _text(64) = Field(None, description="Such as reward.approve.")
     from_: Day | None = Field(None, alias="from", description="First day (UTC), included.")
     to: Day | None = Field(None, description="Last day (UTC), included.")
 

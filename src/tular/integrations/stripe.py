@@ -17,7 +17,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import stripe
 from django.db import transaction
 
 from tular.core.errors import DomainError, Invalid
@@ -118,12 +117,22 @@ class Ignored(Exception):
         self.reason = reason
 
 
+def load_sdk() -> None:
+    """Import Stripe's SDK now: a serving process does it in the background once it listens
+    (tular.urls.load_everything), so the first delivery does not wait for it."""
+    import stripe  # noqa: F401
+
+
 class BadSignature(Exception):
     pass
 
 
 def verify(payload: bytes, sig_header: str | None, secret: str) -> dict:
     """The event as plain dicts, once Stripe-Signature proves Stripe sent it in the last 5 min."""
+    # Stripe's SDK loads here, on the first delivery: the console's settings pages import this
+    # module, and a server must answer its first requests without loading the SDK (urls.py).
+    import stripe
+
     try:
         text = payload.decode("utf-8")
         event = stripe.Webhook.construct_event(
