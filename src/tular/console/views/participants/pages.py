@@ -72,6 +72,7 @@ def participant_list(request):
             "programs": list(programs_filter(workspace=request.workspace).order_by("name")),
             "kinds": ParticipantKind.choices,
             "activities": [(status, STATUS_BADGES[status][1]) for status in ACTIVITY_STATUSES],
+            "earnings": [("yes", _("Has earned rewards")), ("no", _("Has not earned yet"))],
             "export_query": request.GET.urlencode(),
         },
     )
