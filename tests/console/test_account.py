@@ -267,3 +267,16 @@ def test_resending_gives_a_new_link_and_the_old_one_stops_working(
     assert anonymous_client.get(new).status_code == 200
     invitation.refresh_from_db()
     assert invitation.expires_at > invitation.created_at + timedelta(days=6)
+
+
+def test_a_member_changes_their_password_and_is_told_so(manager_client):
+    # when the manager changes their password (signed in)
+    response = manager_client.post(
+        "/console/password/",
+        {"old_password": PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
+        follow=True,
+    )
+    # then the overview says so, once, and the new password signs in
+    assert response.redirect_chain == [("/console/", 302)]
+    assert response.content.decode().count("Kata sandi Anda telah diubah.") == 1
+    assert Client().login(username="manager@toko.example", password=NEW_PASSWORD)

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model, login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.messages.views import SuccessMessageMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
@@ -80,15 +81,11 @@ class StyledSetPasswordForm(StyledForm, SetPasswordForm):
     pass
 
 
-class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+class PasswordResetConfirmView(SuccessMessageMixin, auth_views.PasswordResetConfirmView):
     form_class = StyledSetPasswordForm
     template_name = "console/account/password_reset_confirm.html"
     success_url = reverse_lazy("console:login")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your new password is set. Sign in with it."))
-        return response
+    success_message = gettext_lazy("Your new password is set. Sign in with it.")
 
 
 # ---------------------------------------------------------------- invitations

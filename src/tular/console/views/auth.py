@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.messages.views import SuccessMessageMixin
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -100,15 +101,11 @@ class StyledPasswordChangeForm(StyledForm, PasswordChangeForm):
     pass
 
 
-class PasswordChangeView(auth_views.PasswordChangeView):
+class PasswordChangeView(SuccessMessageMixin, auth_views.PasswordChangeView):
     form_class = StyledPasswordChangeForm
     template_name = "console/auth/password_change.html"
     success_url = reverse_lazy("console:overview")
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, _("Your password has been changed."))
-        return response
+    success_message = gettext_lazy("Your password has been changed.")
 
 
 password_change = console_view()(PasswordChangeView.as_view())
