@@ -143,3 +143,18 @@
     }
   }, true);
 })();
+
+/* .table-responsive wider than its card scrolls sideways: it becomes focusable, so keyboard
+   users can scroll it with the arrow keys (a table of plain text has nothing else to focus). */
+(function () {
+  "use strict";
+  function mark() {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+      else box.removeAttribute("tabindex");
+    });
+  }
+  if (document.readyState !== "loading") mark(); else document.addEventListener("DOMContentLoaded", mark);
+  window.addEventListener("resize", mark);
+  document.addEventListener("htmx:afterSettle", mark);
+})();
