@@ -181,43 +181,45 @@ def payout_export(request, payout_id):
     return response
 
 
-def _refused(request, payout_id, message: str):
-    current = _payout_or_404(request, payout_id)
-    messages.warning(request, message % {"status": current.get_status_display()})
-    return redirect("console:payouts-detail", payout_id=payout_id)
+def _transition(request, payout: Payout, action, *, refused: str, done: str):
+    """Run `action()` (the service call that moves the payout on) and go back to the payout. A
+    Conflict (it has moved on already, e.g. a double submission) is told with its status now."""
+    try:
+        action()
+    except Conflict:
+        current = _payout_or_404(request, payout.pk)
+        messages.warning(request, refused % {"status": current.get_status_display()})
+    else:
+        messages.success(request, done)
+    return redirect("console:payouts-detail", payout_id=payout.pk)
 
 
 @console_view(change=True)
 @require_POST
 def payout_send_view(request, payout_id):
     payout = _payout_or_404(request, payout_id)
-    try:
-        payout_services.payout_send(payout=payout, actor=actor_of(request))
-    except Conflict:
-        return _refused(
-            request,
-            payout_id,
-            _("Not sent: only a draft with something to pay can be sent; this one is %(status)s."),
-        )
-    messages.success(
+    return _transition(
         request,
-        _("Sent: the payout is frozen. Download the bank file and pay it, then mark it paid."),
+        payout,
+        lambda: payout_services.payout_send(payout=payout, actor=actor_of(request)),
+        refused=_(
+            "Not sent: only a draft with something to pay can be sent; this one is %(status)s."
+        ),
+        done=_("Sent: the payout is frozen. Download the bank file and pay it, then mark it paid."),
     )
-    return redirect("console:payouts-detail", payout_id=payout_id)
 
 
 @console_view(change=True)
 @require_POST
 def payout_mark_paid_view(request, payout_id):
     payout = _payout_or_404(request, payout_id)
-    try:
-        payout_services.payout_mark_paid(payout=payout, actor=actor_of(request))
-    except Conflict:
-        return _refused(
-            request, payout_id, _("Nothing changed: this payout is already %(status)s.")
-        )
-    messages.success(request, _("Marked paid: the participants' paid balances went up."))
-    return redirect("console:payouts-detail", payout_id=payout_id)
+    return _transition(
+        request,
+        payout,
+        lambda: payout_services.payout_mark_paid(payout=payout, actor=actor_of(request)),
+        refused=_("Nothing changed: this payout is already %(status)s."),
+        done=_("Marked paid: the participants' paid balances went up."),
+    )
 
 
 @console_view(change=True)
@@ -228,18 +230,17 @@ def payout_mark_failed_view(request, payout_id):
     if not form.is_valid():
         messages.error(request, _("Write why the payout failed: it was not marked failed."))
         return redirect("console:payouts-detail", payout_id=payout_id)
-    try:
-        payout_services.payout_mark_failed(
+    return _transition(
+        request,
+        payout,
+        lambda: payout_services.payout_mark_failed(
             payout=payout, reason=form.cleaned_data["reason"], actor=actor_of(request)
-        )
-    except Conflict:
-        return _refused(
-            request,
-            payout_id,
-            _("Nothing changed: only a sent payout can be marked failed; this one is %(status)s."),
-        )
-    messages.success(request, _("Marked failed: its rewards are free again for the next payout."))
-    return redirect("console:payouts-detail", payout_id=payout_id)
+        ),
+        refused=_(
+            "Nothing changed: only a sent payout can be marked failed; this one is %(status)s."
+        ),
+        done=_("Marked failed: its rewards are free again for the next payout."),
+    )
 
 
 urlpatterns = [
