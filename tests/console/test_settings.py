@@ -191,6 +191,8 @@ def test_revoking_a_key(owner_client, console_workspace):
     assert response.status_code == 302
     key.refresh_from_db()
     assert key.revoked_at is not None
+    page = owner_client.get(response["Location"]).content.decode()
+    assert f"Kunci {key.prefix}… sudah dicabut." in page
     again = owner_client.post(reverse("console:settings-api-keys-revoke", args=[key.pk]))
     assert again.status_code == 409
 

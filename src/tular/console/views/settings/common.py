@@ -6,11 +6,14 @@ from __future__ import annotations
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from tular.console.access import forbidden
+from tular.core.errors import DomainError
 from tular.workspaces.models import Role
 
 # (label, URL name, who sees it: "all", "change" (owners and managers), "owner")
@@ -47,6 +50,19 @@ def owner_writes(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def act(request, action, *, success, page, to: str):
+    """Run `action()` (a service call) for a settings form. A refusal (DomainError) is flashed and
+    `page(request, status=…)` answers with the problem's status (409, 404); on success the flash
+    is `success` (or `success(result)`) and the browser goes back to `to` (a URL name)."""
+    try:
+        result = action()
+    except DomainError as error:
+        messages.error(request, error.detail)
+        return page(request, status=error.status)
+    messages.success(request, success(result) if callable(success) else success)
+    return redirect(to)
 
 
 def public_base_url(request) -> str:

@@ -13,8 +13,7 @@ from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, console_view
 from tular.console.forms import OnceTokenField, spend_token
-from tular.console.views.settings.common import settings_tabs
-from tular.core.errors import DomainError
+from tular.console.views.settings.common import act, settings_tabs
 from tular.core.forms import StyledForm
 from tular.workspaces.services import api_key_create, api_key_list, api_key_revoke
 
@@ -86,12 +85,12 @@ def api_key_new(request):
 @console_view(owner=True)
 @require_POST
 def api_key_revoke_view(request, key_id: int):
-    try:
-        key = api_key_revoke(
+    return act(
+        request,
+        lambda: api_key_revoke(
             workspace=request.workspace, key_id_or_prefix=str(key_id), actor=actor_of(request)
-        )
-    except DomainError as error:
-        messages.error(request, error.detail)
-        return _page(request, status=error.status)
-    messages.success(request, _("The key %(prefix)s… is revoked.") % {"prefix": key.prefix})
-    return redirect("console:settings-api-keys")
+        ),
+        success=lambda key: _("The key %(prefix)s… is revoked.") % {"prefix": key.prefix},
+        page=_page,
+        to="console:settings-api-keys",
+    )

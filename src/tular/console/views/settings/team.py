@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, console_view
 from tular.console.forms import OnceTokenField, spend_token
-from tular.console.views.settings.common import public_base_url, settings_tabs
+from tular.console.views.settings.common import act, public_base_url, settings_tabs
 from tular.core import clock
-from tular.core.errors import DomainError, FieldConflict, Invalid
+from tular.core.errors import FieldConflict, Invalid
 from tular.core.forms import StyledForm
 from tular.workspaces.models import Role
 from tular.workspaces.team import (
@@ -88,13 +88,7 @@ def team_invite(request):
 
 
 def _act(request, action, success: str):
-    try:
-        action()
-    except DomainError as error:  # shown on the page, with the problem's status (409, 404)
-        messages.error(request, error.detail)
-        return _team_page(request, status=error.status)
-    messages.success(request, success)
-    return redirect("console:settings-team")
+    return act(request, action, success=success, page=_team_page, to="console:settings-team")
 
 
 @console_view(owner=True)
