@@ -250,6 +250,18 @@ def _tier_rate():
     return forms.CharField(label=_("Earns"), required=False, max_length=40)
 
 
+def _amount():
+    return forms.CharField(label=_("Amount"), required=False, max_length=40)
+
+
+def _percent():
+    return forms.CharField(label=_("Percentage"), required=False, max_length=10)
+
+
+def _perk():
+    return forms.CharField(label=_("Perk"), required=False, max_length=200)
+
+
 def _extra_kind():
     return forms.ChoiceField(
         label=_("The referrer also earns"), choices=NO_REWARD + REWARD_KIND_CHOICES, required=False
@@ -272,9 +284,9 @@ class IncentiveForm(StyledForm, forms.Form):
     referrer_trigger = forms.ChoiceField(
         label=_("When"), choices=TRIGGER_CHOICES, initial="sale", required=False
     )
-    referrer_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
-    referrer_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
-    referrer_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
+    referrer_amount = _amount()
+    referrer_percent = _percent()
+    referrer_perk = _perk()
     duration_months = forms.IntegerField(
         label=_("Recurring for (months)"),
         min_value=0,
@@ -293,20 +305,20 @@ class IncentiveForm(StyledForm, forms.Form):
     friend_trigger = forms.ChoiceField(
         label=_("When"), choices=FRIEND_TRIGGER_CHOICES, initial="signup", required=False
     )
-    friend_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
-    friend_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
-    friend_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
+    friend_amount = _amount()
+    friend_percent = _percent()
+    friend_perk = _perk()
 
     extra1_kind = _extra_kind()
     extra1_trigger = _extra_trigger()
-    extra1_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
-    extra1_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
-    extra1_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
+    extra1_amount = _amount()
+    extra1_percent = _percent()
+    extra1_perk = _perk()
     extra2_kind = _extra_kind()
     extra2_trigger = _extra_trigger()
-    extra2_amount = forms.CharField(label=_("Amount"), required=False, max_length=40)
-    extra2_percent = forms.CharField(label=_("Percentage"), required=False, max_length=10)
-    extra2_perk = forms.CharField(label=_("Perk"), required=False, max_length=200)
+    extra2_amount = _amount()
+    extra2_percent = _percent()
+    extra2_perk = _perk()
     tier1_min = _tier_minimum()
     tier1_rate = _tier_rate()
     tier2_min = _tier_minimum()
@@ -346,47 +358,41 @@ class IncentiveForm(StyledForm, forms.Form):
             self.add_error(f"{prefix}_perk", _("Describe the perk, e.g. one month free."))
         return {}
 
+    def _slot_rule(self, slot: str, data: dict, *, recipient: str, trigger: str) -> dict:
+        """The rule of one slot (referrer, friend, extra1…) whose kind is chosen; `trigger` is the
+        slot's default. Each error goes beside its field."""
+        kind = data[f"{slot}_kind"]
+        trigger = data.get(f"{slot}_trigger") or trigger
+        rule = {"trigger": trigger, "recipient": recipient, "kind": kind}
+        if kind == "percent" and trigger != "sale":
+            self.add_error(
+                f"{slot}_trigger",
+                _("A percentage needs a sale: choose “they pay”.")
+                if recipient == "friend"
+                else _("A percentage needs a sale: choose “the customer pays”."),
+            )
+        rule.update(self._rate(kind, slot, data))
+        if trigger == "sale" and data.get("duration_months"):
+            rule["duration_months"] = data["duration_months"]
+        return rule
+
     def clean(self):
         data = super().clean()
         rules = []
-        referrer_kind = data.get("referrer_kind")
-        if referrer_kind:
-            trigger = data.get("referrer_trigger") or "sale"
-            rule = {"trigger": trigger, "recipient": "referrer", "kind": referrer_kind}
-            if referrer_kind == "percent" and trigger != "sale":
-                self.add_error(
-                    "referrer_trigger", _("A percentage needs a sale: choose “the customer pays”.")
-                )
-            rule.update(self._rate(referrer_kind, "referrer", data))
-            if trigger == "sale" and data.get("duration_months"):
-                rule["duration_months"] = data["duration_months"]
-            if referrer_kind != "perk":
-                rule.update(self._tiers_and_cap(referrer_kind, data))
+        if data.get("referrer_kind"):
+            rule = self._slot_rule("referrer", data, recipient="referrer", trigger="sale")
+            if rule["kind"] != "perk":
+                rule.update(self._tiers_and_cap(rule["kind"], data))
             rules.append(("referrer", rule))
-        friend_kind = data.get("friend_kind")
-        if friend_kind:
-            trigger = data.get("friend_trigger") or "signup"
-            rule = {"trigger": trigger, "recipient": "friend", "kind": friend_kind}
-            if friend_kind == "percent" and trigger != "sale":
-                self.add_error("friend_trigger", _("A percentage needs a sale: choose “they pay”."))
-            rule.update(self._rate(friend_kind, "friend", data))
-            if trigger == "sale" and data.get("duration_months"):
-                rule["duration_months"] = data["duration_months"]
-            rules.append(("friend", rule))
+        if data.get("friend_kind"):
+            rules.append(
+                ("friend", self._slot_rule("friend", data, recipient="friend", trigger="signup"))
+            )
         for slot in EXTRAS:
-            kind = data.get(f"{slot}_kind")
-            if not kind:
-                continue
-            trigger = data.get(f"{slot}_trigger") or "won"
-            rule = {"trigger": trigger, "recipient": "referrer", "kind": kind}
-            if kind == "percent" and trigger != "sale":
-                self.add_error(
-                    f"{slot}_trigger", _("A percentage needs a sale: choose “the customer pays”.")
+            if data.get(f"{slot}_kind"):
+                rules.append(
+                    (slot, self._slot_rule(slot, data, recipient="referrer", trigger="won"))
                 )
-            rule.update(self._rate(kind, slot, data))
-            if trigger == "sale" and data.get("duration_months"):
-                rule["duration_months"] = data["duration_months"]
-            rules.append((slot, rule))
         if not rules:
             self.add_error(
                 "referrer_kind", _("Choose what the referrer earns (or at least a friend reward).")
