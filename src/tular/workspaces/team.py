@@ -50,6 +50,30 @@ def _role(value: str, *, field: str = "role") -> str:
     return value
 
 
+def _locked(model, workspace: Workspace, row_id, *, related: str):
+    """The workspace's `model` row of `row_id` (as it came: junk or out of range → None), locked
+    for the rest of the transaction."""
+    try:
+        pk = int(row_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return (
+        model.objects.select_for_update(no_key=True)
+        .select_related(related)
+        .filter(workspace=workspace, pk=pk)
+        .first()
+    )
+
+
+def _user_of(actor: Actor | None):
+    """The account behind `actor` (None for an API key, the system or a user since deleted)."""
+    if actor is None or not actor.user_id:
+        return None
+    return get_user_model().objects.filter(pk=actor.user_id).first()
+
+
 # ---------------------------------------------------------------- members
 
 
@@ -70,18 +94,7 @@ def member_snapshot(membership: Membership) -> dict:
 
 
 def _member(workspace: Workspace, membership_id) -> Membership:
-    try:
-        pk = int(membership_id)
-    except (TypeError, ValueError):
-        pk = None
-    membership = (
-        Membership.objects.select_for_update(no_key=True)
-        .select_related("user")
-        .filter(workspace=workspace, pk=pk)
-        .first()
-        if pk is not None and 0 < pk < 2**63
-        else None
-    )
+    membership = _locked(Membership, workspace, membership_id, related="user")
     if membership is None:
         raise NotFound(_("This workspace has no such member."))
     return membership
@@ -244,8 +257,7 @@ def invitation_create(
     invitation (resend that one instead)."""
     address = normalize_email(email)
     role = _role(role)
-    User = get_user_model()
-    inviter = User.objects.filter(pk=actor.user_id).first() if actor and actor.user_id else None
+    inviter = _user_of(actor)
     with transaction.atomic():
         # Lock the workspace row: two invitations of one address at once cannot both pass.
         Workspace.objects.select_for_update(no_key=True).filter(pk=workspace.pk).first()
@@ -282,18 +294,7 @@ def invitation_create(
 
 
 def _pending_invitation(workspace: Workspace, invitation_id) -> Invitation:
-    try:
-        pk = int(invitation_id)
-    except (TypeError, ValueError):
-        pk = None
-    invitation = (
-        Invitation.objects.select_for_update(no_key=True)
-        .select_related("workspace")
-        .filter(workspace=workspace, pk=pk)
-        .first()
-        if pk is not None and 0 < pk < 2**63
-        else None
-    )
+    invitation = _locked(Invitation, workspace, invitation_id, related="workspace")
     if invitation is None:
         raise NotFound(_("This workspace has no such invitation."))
     status = invitation_status(invitation)
@@ -309,8 +310,7 @@ def invitation_resend(
 ) -> Invitation:
     """Send a pending (or expired) invitation again: a new link (the old one stops working),
     valid 7 days from now."""
-    User = get_user_model()
-    inviter = User.objects.filter(pk=actor.user_id).first() if actor and actor.user_id else None
+    inviter = _user_of(actor)
     with transaction.atomic():
         invitation = _pending_invitation(workspace, invitation_id)
         before = invitation_snapshot(invitation)
