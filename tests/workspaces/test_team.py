@@ -10,6 +10,7 @@ from tular.workspaces.team import (
     InvitationUnusable,
     invitation_accept,
     invitation_create,
+    invitation_revoke,
     member_remove,
     member_role_set,
 )
@@ -68,3 +69,17 @@ def test_a_member_of_another_workspace_is_not_found(workspace):
             membership_id=Membership.objects.get(user=stranger).pk,
             role="owner",
         )
+
+
+@pytest.mark.parametrize("row_id", [None, "", "abc", "1.5", 0, -1, 2**63, "99999"])
+def test_an_id_that_names_no_row_is_not_found(workspace, row_id):
+    # given a member and an invitation exist
+    make_member(workspace, "a@toko.example", Role.OWNER)
+    invitation_create(
+        workspace=workspace, email="dewi@toko.example", role="viewer", base_url="https://t.example"
+    )
+    # then an id that is junk, out of range or unknown finds neither (never a 500)
+    with pytest.raises(NotFound):
+        member_remove(workspace=workspace, membership_id=row_id)
+    with pytest.raises(NotFound):
+        invitation_revoke(workspace=workspace, invitation_id=row_id)
