@@ -1,10 +1,13 @@
 """Console personas: an owner, a manager and a viewer of one workspace, and an outsider who
-owns another workspace. Each `*_client` is a Django test client signed in as that person."""
+owns another workspace. Each `*_client` is a Django test client signed in as that person.
+And the money pages' books: a program of the workspace, sales that earn rewards (`sold`), and a
+reward of the other workspace."""
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from tests.rewards.books import make_participant, make_program, make_referral, make_sale
 from tular.core import clock
 from tular.workspaces.models import Membership, Role
 from tular.workspaces.services import workspace_get_or_create
@@ -79,3 +82,25 @@ def outsider_client(outsider):
 @pytest.fixture
 def anonymous_client(db):
     return Client(headers={"Accept-Language": "id"})
+
+
+@pytest.fixture
+def program(console_workspace):
+    """The workspace's program "Ajak Teman" (IDR)."""
+    return make_program(console_workspace, name="Ajak Teman")
+
+
+def sold(program, sales) -> list:
+    """For each (name, amount): a participant who referred a customer who paid that amount; the
+    rewards it earned (pending, in their hold)."""
+    rewards = []
+    for name, amount in sales:
+        rewards += make_sale(make_referral(program, make_participant(program, name)), amount)[1]
+    return rewards
+
+
+@pytest.fixture
+def foreign_reward(other_workspace):
+    """A pending reward of "Orang Lain", in the other workspace's program "lain"."""
+    program = make_program(other_workspace, slug="lain")
+    return sold(program, [("Orang Lain", 100000)])[0]

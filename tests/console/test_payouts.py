@@ -8,14 +8,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.rewards.books import (
-    assert_books_agree,
-    balance,
-    make_participant,
-    make_program,
-    make_referral,
-    make_sale,
-)
+from tests.console.conftest import sold
+from tests.rewards.books import assert_books_agree, balance
 from tular.rewards.models import Payout
 from tular.rewards.payouts import payout_create
 from tular.rewards.services import reward_approve
@@ -25,19 +19,10 @@ URL = "/console/payouts/"
 
 
 @pytest.fixture
-def program(console_workspace):
-    return make_program(console_workspace, name="Ajak Teman")
-
-
-@pytest.fixture
 def approved(program):
     """Andi Rp937.500 and Budi Rp1.250.000, approved and in no payout."""
-    rewards = []
-    for name, sale in (("Andi", 750000000), ("Budi", 1000000000)):
-        person = make_participant(program, name)
-        for reward in make_sale(make_referral(program, person), sale)[1]:
-            rewards.append(reward_approve(reward=reward))
-    return rewards
+    sales = [("Andi", 750000000), ("Budi", 1000000000)]
+    return [reward_approve(reward=reward) for reward in sold(program, sales)]
 
 
 @pytest.fixture
@@ -46,11 +31,9 @@ def draft(console_workspace, program, approved):
 
 
 @pytest.fixture
-def foreign_payout(other_workspace):
-    program = make_program(other_workspace, slug="lain")
-    person = make_participant(program, "Orang Lain")
-    reward_approve(reward=make_sale(make_referral(program, person), 100000)[1][0])
-    return payout_create(workspace=other_workspace, program=program, currency="IDR")
+def foreign_payout(other_workspace, foreign_reward):
+    reward_approve(reward=foreign_reward)
+    return payout_create(workspace=other_workspace, program=foreign_reward.program, currency="IDR")
 
 
 def _form(client):
@@ -184,8 +167,7 @@ def test_the_history_of_one_participant(
     manager_client, console_workspace, program, draft, approved, foreign_payout
 ):
     # given: the draft pays Andi and Budi; a second payout pays only Citra
-    citra = make_participant(program, "Citra")
-    reward_approve(reward=make_sale(make_referral(program, citra), 400000000)[1][0])
+    reward_approve(reward=sold(program, [("Citra", 400000000)])[0])
     citras = payout_create(workspace=console_workspace, program=program, currency="IDR")
     andi = approved[0].participant
     # when
@@ -205,8 +187,7 @@ def test_the_list_takes_the_same_queries_for_more_payouts(
     with CaptureQueriesContext(connection) as few:
         manager_client.get(URL)
     for index in range(5):
-        person = make_participant(program, f"P{index}")
-        reward_approve(reward=make_sale(make_referral(program, person), 1000000)[1][0])
+        reward_approve(reward=sold(program, [(f"P{index}", 1000000)])[0])
         payout_create(workspace=console_workspace, program=program, currency="IDR")
     with CaptureQueriesContext(connection) as many:
         manager_client.get(URL)

@@ -12,11 +12,6 @@ from tular.workspaces.models import AuditEntry
 
 
 @pytest.fixture
-def program(console_workspace):
-    return make_program(console_workspace, name="Ajak Teman")
-
-
-@pytest.fixture
 def andi(program):
     return make_participant(program, "Andi", email="andi@toko.example")
 

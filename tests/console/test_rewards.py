@@ -6,14 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tests.rewards.books import (
-    assert_books_agree,
-    balance,
-    make_participant,
-    make_program,
-    make_referral,
-    make_sale,
-)
+from tests.console.conftest import sold
+from tests.rewards.books import assert_books_agree, balance
 from tular.rewards.models import Reward
 from tular.rewards.services import reward_approve
 from tular.workspaces.models import AuditEntry
@@ -22,24 +16,9 @@ URL = "/console/rewards/"
 
 
 @pytest.fixture
-def program(console_workspace):
-    return make_program(console_workspace, name="Ajak Teman")
-
-
-@pytest.fixture
 def rewards(program):
     """Three pending sale rewards (in their 14-day hold) of Andi, Budi and Citra."""
-    made = []
-    for name, sale in (("Andi", 750000000), ("Budi", 1000000000), ("Citra", 400000000)):
-        person = make_participant(program, name)
-        made += make_sale(make_referral(program, person), sale)[1]
-    return made
-
-
-@pytest.fixture
-def foreign_reward(other_workspace):
-    program = make_program(other_workspace, slug="lain")
-    return make_sale(make_referral(program, make_participant(program, "Orang Lain")), 1000)[1][0]
+    return sold(program, [("Andi", 750000000), ("Budi", 1000000000), ("Citra", 400000000)])
 
 
 @pytest.mark.parametrize("persona", ["owner_client", "manager_client", "viewer_client"])
@@ -155,9 +134,7 @@ def test_the_queue_takes_the_same_queries_for_more_rewards(manager_client, progr
     manager_client.get(URL)
     with CaptureQueriesContext(connection) as few:
         manager_client.get(URL)
-    for index in range(15):
-        person = make_participant(program, f"P{index}")
-        make_sale(make_referral(program, person), 1000000)
+    sold(program, [(f"P{index}", 1000000) for index in range(15)])
     with CaptureQueriesContext(connection) as many:
         manager_client.get(URL)
     assert len(many) == len(few)
