@@ -20,11 +20,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from tular.console.access import console_view
-from tular.console.views.participants.forms import FilterForm
+from tular.console.views.participants.forms import FilterForm, participants_filtered
 from tular.core import clock
 from tular.core.money import minor_units
 from tular.core.templatetags.ui import STATUS_BADGES
-from tular.participants import selectors
 from tular.participants.models import ParticipantKind
 from tular.participants.selectors import ACTIVITY_STATUSES
 from tular.participants.services import referral_url
@@ -164,15 +163,6 @@ def participant_export(request):
     if fmt not in {"csv", "xlsx"}:
         raise Http404
     filters = FilterForm(request.GET, workspace=request.workspace).values()
-    participants = selectors.with_figures(
-        selectors.participants_search(
-            workspace=request.workspace,
-            query=filters["q"],
-            program_slug=filters["program"],
-            kind=filters["kind"],
-            activity=filters["activity"],
-            earned=filters["earned"],
-        )
-    )
+    participants = participants_filtered(workspace=request.workspace, filters=filters)
     filename = f"participants-{request.workspace.slug}-{clock.now():%Y%m%d-%H%M}"
     return (_csv if fmt == "csv" else _xlsx)(request, participants, filename)

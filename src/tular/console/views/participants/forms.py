@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from tular.console.forms import OnceTokenField
 from tular.core.errors import FieldConflict, Invalid
 from tular.core.forms import StyledForm
+from tular.participants import selectors
 from tular.participants.imports import MAX_BYTES
 from tular.participants.models import ParticipantKind
 from tular.participants.selectors import ACTIVITY_STATUSES
@@ -73,6 +74,21 @@ class FilterForm(forms.Form):
         return {
             name: "" if name in self.errors else (cleaned.get(name) or "") for name in self.fields
         }
+
+
+def participants_filtered(*, workspace, filters: dict[str, str]):
+    """The participants the list's filters (`FilterForm.values()`) pick, with their figures: the
+    list and its export show the same."""
+    return selectors.with_figures(
+        selectors.participants_search(
+            workspace=workspace,
+            query=filters["q"],
+            program_slug=filters["program"],
+            kind=filters["kind"],
+            activity=filters["activity"],
+            earned=filters["earned"],
+        )
+    )
 
 
 class ParticipantForm(StyledForm, forms.Form):

@@ -23,6 +23,7 @@ from tular.console.views.participants.forms import (
     ParticipantEditForm,
     ParticipantForm,
     add_service_error,
+    participants_filtered,
 )
 from tular.core.errors import FieldConflict, Invalid
 from tular.core.templatetags.ui import STATUS_BADGES
@@ -51,16 +52,7 @@ def _filters(request) -> dict[str, str]:
 @console_view()
 def participant_list(request):
     filters = _filters(request)
-    participants = selectors.with_figures(
-        selectors.participants_search(
-            workspace=request.workspace,
-            query=filters["q"],
-            program_slug=filters["program"],
-            kind=filters["kind"],
-            activity=filters["activity"],
-            earned=filters["earned"],
-        )
-    )
+    participants = participants_filtered(workspace=request.workspace, filters=filters)
     page = Paginator(participants, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
