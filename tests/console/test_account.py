@@ -119,6 +119,18 @@ def invitation_link(email: OutboundEmail) -> str:
     ).path
 
 
+def invite(workspace, owner, email: str, role: str = "viewer"):
+    """The owner invites `email`: the invitation and the link in its e-mail."""
+    invitation = invitation_create(
+        workspace=workspace,
+        email=email,
+        role=role,
+        base_url="http://testserver",
+        actor=Actor.for_user(owner),
+    )
+    return invitation, invitation_link(OutboundEmail.objects.get(to=invitation.email))
+
+
 def test_an_invitation_end_to_end_for_a_new_person(owner_client, anonymous_client, owner):
     # given the owner invites Sari as a manager from the team page
     form = owner_client.get("/console/settings/team/").content.decode()
@@ -162,14 +174,7 @@ def test_an_invitation_end_to_end_for_a_new_person(owner_client, anonymous_clien
 def test_a_weak_password_on_the_invitation_page_is_refused_beside_the_field(
     anonymous_client, console_workspace, owner
 ):
-    invitation_create(
-        workspace=console_workspace,
-        email="budi@toko.example",
-        role="viewer",
-        base_url="http://testserver",
-        actor=Actor.for_user(owner),
-    )
-    link = invitation_link(OutboundEmail.objects.get())
+    _invitation, link = invite(console_workspace, owner, "budi@toko.example")
     response = anonymous_client.post(
         link, {"name": "Budi", "password1": "password", "password2": "password"}
     )
@@ -181,14 +186,7 @@ def test_a_weak_password_on_the_invitation_page_is_refused_beside_the_field(
 def test_an_existing_user_signs_in_and_accepts(console_workspace, other_workspace, owner):
     # given the outsider-to-be already has an account in another workspace
     andi = make_member(other_workspace, "andi@lain.example", Role.OWNER)
-    invitation_create(
-        workspace=console_workspace,
-        email="andi@lain.example",
-        role="viewer",
-        base_url="http://testserver",
-        actor=Actor.for_user(owner),
-    )
-    link = invitation_link(OutboundEmail.objects.get())
+    _invitation, link = invite(console_workspace, owner, "andi@lain.example")
     visitor = Client(headers={"Accept-Language": "id"})
     page = visitor.get(link).content.decode()
     assert "Masuk untuk menerima" in page and 'name="password1"' not in page
@@ -204,14 +202,7 @@ def test_an_existing_user_signs_in_and_accepts(console_workspace, other_workspac
 def test_someone_signed_in_with_another_address_cannot_accept(
     console_workspace, owner, outsider_client, outsider
 ):
-    invitation_create(
-        workspace=console_workspace,
-        email="budi@toko.example",
-        role="owner",
-        base_url="http://testserver",
-        actor=Actor.for_user(owner),
-    )
-    link = invitation_link(OutboundEmail.objects.get())
+    _invitation, link = invite(console_workspace, owner, "budi@toko.example", role="owner")
     outsider_client.post(link)
     assert not Membership.objects.filter(user=outsider, workspace=console_workspace).exists()
     assert Invitation.objects.get().accepted_at is None
@@ -221,14 +212,7 @@ def test_someone_signed_in_with_another_address_cannot_accept(
 def test_an_expired_or_revoked_invitation_shows_a_clear_page(
     state, console_workspace, owner, anonymous_client, frozen_clock
 ):
-    invitation = invitation_create(
-        workspace=console_workspace,
-        email="budi@toko.example",
-        role="viewer",
-        base_url="http://testserver",
-        actor=Actor.for_user(owner),
-    )
-    link = invitation_link(OutboundEmail.objects.get())
+    invitation, link = invite(console_workspace, owner, "budi@toko.example")
     if state == "expired":
         frozen_clock.advance(days=7, seconds=1)
     else:
@@ -252,14 +236,7 @@ def test_an_unknown_invitation_link_is_a_404_page(anonymous_client):
 def test_resending_gives_a_new_link_and_the_old_one_stops_working(
     owner_client, console_workspace, owner, anonymous_client
 ):
-    invitation = invitation_create(
-        workspace=console_workspace,
-        email="budi@toko.example",
-        role="viewer",
-        base_url="http://testserver",
-        actor=Actor.for_user(owner),
-    )
-    old = invitation_link(OutboundEmail.objects.get())
+    invitation, old = invite(console_workspace, owner, "budi@toko.example")
     owner_client.post(reverse("console:settings-team-resend", args=[invitation.pk]))
     new = invitation_link(OutboundEmail.objects.order_by("-created_at", "-pk")[0])
     assert new != old
