@@ -209,21 +209,18 @@ def test_back_keeps_what_was_typed(manager_client):
     assert "https://toko.example/x" in manager_client.get(f"{base}link/").content.decode()
 
 
+def api_program(workspace, **settings):
+    """A customer program in IDR made as POST /api/v1/programs would (`settings` on top)."""
+    body = {"kind": "customer", "currency": "IDR", "destination_url": "https://toko.example/"}
+    return program_create(
+        workspace=workspace, config=ProgramSettings.model_validate({**body, **settings})
+    )
+
+
 def test_a_taken_slug_is_shown_at_the_first_step(manager_client, console_workspace):
     base = fill_all(manager_client)
     # given another program took the slug meanwhile (e.g. through the API)
-    program_create(
-        workspace=console_workspace,
-        config=ProgramSettings.model_validate(
-            {
-                "slug": "ajak-teman-belanja",
-                "name": "Lain",
-                "kind": "customer",
-                "currency": "IDR",
-                "destination_url": "https://toko.example/",
-            }
-        ),
-    )
+    api_program(console_workspace, slug="ajak-teman-belanja", name="Lain")
     # when the manager creates
     response = manager_client.post(f"{base}review/")
     # then the first step says so beside the slug
@@ -269,19 +266,13 @@ def test_the_incentive_step_draws_the_preview_and_asks_htmx_to_update_it(manager
 
 
 def two_sided_program(workspace):
-    return program_create(
-        workspace=workspace,
-        config=ProgramSettings.model_validate(
-            {
-                "slug": "pelanggan",
-                "name": "Ajak Teman",
-                "kind": "customer",
-                "currency": "IDR",
-                "destination_url": "https://toko.example/daftar",
-                "hold_days": 0,
-                "rules": API_RULES,
-            }
-        ),
+    return api_program(
+        workspace,
+        slug="pelanggan",
+        name="Ajak Teman",
+        destination_url="https://toko.example/daftar",
+        hold_days=0,
+        rules=API_RULES,
     )
 
 
