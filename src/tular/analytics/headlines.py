@@ -24,28 +24,27 @@ class Headline:
     rewards: list[dict] = field(default_factory=list)
 
 
+def _counts(model, workspace, ids) -> dict[int, int]:
+    """{program id: how many `model` rows} (one grouped query)."""
+    rows = (
+        model.objects.filter(workspace=workspace, program_id__in=ids)
+        .values("program_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["program_id"]: row["n"] for row in rows}
+
+
 def programs_headlines(*, workspace, program_ids) -> dict:
     """{program id: Headline} for the workspace's programs among `program_ids` (4 queries)."""
     ids = list(program_ids)
     figures = defaultdict(Headline)
     if not ids:
         return figures
-    participants = (
-        Participant.objects.filter(workspace=workspace, program_id__in=ids)
-        .values("program_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in participants:
-        figures[row["program_id"]].participants = row["n"]
-    referrals = (
-        Referral.objects.filter(workspace=workspace, program_id__in=ids)
-        .values("program_id")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    for row in referrals:
-        figures[row["program_id"]].referrals = row["n"]
+    for program_id, count in _counts(Participant, workspace, ids).items():
+        figures[program_id].participants = count
+    for program_id, count in _counts(Referral, workspace, ids).items():
+        figures[program_id].referrals = count
     revenue = (
         Conversion.objects.filter(
             workspace=workspace,
