@@ -98,7 +98,7 @@ def enrol_and_download_the_qr(tab, tmp_path: Path) -> None:
     tab.get_by_label("Email", exact=True).fill(FRIEND[1])
     tab.get_by_role("button", name="Tambah peserta").click()
     expect(tab.get_by_role("heading", level=1)).to_contain_text(FRIEND[0])
-    link = tab.get_by_label("Tautan referal").input_value()
+    link = tab.get_by_label("Tautan referral").input_value()
     assert re.fullmatch(r"https?://[^/]+/r/[A-Za-z0-9]+", link), link
     with tab.expect_download() as download_info:
         tab.get_by_role("link", name="PNG").click()
@@ -139,14 +139,14 @@ def import_a_csv_with_bad_rows(tab) -> None:
     cells = [row.locator("td").all_inner_texts() for row in table.all()]
     by_row = {cell[0].strip(): [text.strip() for text in cell[1:]] for cell in cells}
     assert by_row["2"][:2] == [IMPORTED[1], "dibuat"], by_row
-    assert by_row["3"][1:] == ["ditolak", "Alamat e-mail tidak valid."], by_row
+    assert by_row["3"][1:] == ["ditolak", "Alamat email tidak valid."], by_row
     assert by_row["4"][1] == "ditolak", by_row
     assert by_row["4"][2].startswith("Orang yang sama sudah muncul sebelumnya di berkas."), by_row
     assert by_row["5"][:2] == [FRIEND[1], "sudah terdaftar"], by_row
     # the good row's participant exists, with their own link
     report.get_by_role("link", name=IMPORTED[1]).click()
     expect(tab.get_by_role("heading", level=1)).to_contain_text(IMPORTED[0])
-    expect(tab.get_by_label("Tautan referal")).to_have_value(re.compile(r"/r/[A-Za-z0-9]+$"))
+    expect(tab.get_by_label("Tautan referral")).to_have_value(re.compile(r"/r/[A-Za-z0-9]+$"))
 
 
 def approve_a_reward(tab) -> str:
