@@ -176,3 +176,21 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.language or '-'} {self.time_zone or '-'}"
+
+
+class SignInFailure(models.Model):
+    """A failed console sign-in, kept a day: too many in a short time per address or per IP
+    and sign-in is refused for a while (tular.workspaces.auth). The address is kept hashed."""
+
+    email_hash = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email_hash", "at"], name="signin_failure_email"),
+            models.Index(fields=["ip", "at"], name="signin_failure_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email_hash[:8]}… {self.ip} {self.at:%Y-%m-%d %H:%M}"

@@ -12,11 +12,12 @@ from django.http import HttpResponseRedirect
 from django.urls import path, reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from tular.console.access import console_view, preference_of
 from tular.core.forms import StyledForm
+from tular.workspaces.auth import sign_in_failed, sign_in_succeeded, sign_in_wait_minutes
 from tular.workspaces.models import Membership
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -36,6 +37,32 @@ class EmailAuthenticationForm(StyledForm, AuthenticationForm):
         "inactive": gettext_lazy("This account is disabled."),
     }
 
+    def clean(self):
+        """Refuse without checking the password while this address or IP has failed too often
+        (tular.workspaces.auth); record each failure."""
+        email = self.cleaned_data.get("username")
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        if email:
+            wait = sign_in_wait_minutes(email=email, ip=ip)
+            if wait:
+                raise forms.ValidationError(
+                    ngettext(
+                        "Too many failed sign-ins. Try again in %(minutes)s minute, or reset "
+                        "your password.",
+                        "Too many failed sign-ins. Try again in %(minutes)s minutes, or reset "
+                        "your password.",
+                        wait,
+                    ),
+                    code="throttled",
+                    params={"minutes": wait},
+                )
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            if email:
+                sign_in_failed(email=email, ip=ip)
+            raise
+
 
 class LoginView(auth_views.LoginView):
     template_name = "console/auth/login.html"
@@ -46,6 +73,10 @@ class LoginView(auth_views.LoginView):
 
     def get_default_redirect_url(self):
         return reverse("console:overview")
+
+    def form_valid(self, form):
+        sign_in_succeeded(email=form.cleaned_data["username"])
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
