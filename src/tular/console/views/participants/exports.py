@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import Sum
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,24 +25,10 @@ from tular.core.templatetags.ui import STATUS_BADGES
 from tular.participants.models import ParticipantKind
 from tular.participants.selectors import ACTIVITY_STATUSES
 from tular.participants.services import referral_url
-from tular.rewards.models import LedgerEntry
+from tular.rewards import ledger
 
 CHUNK = 1000
 ACCOUNTS = ("pending", "approved", "paid")
-
-
-def _balances(participant_ids) -> dict:
-    """{participant_id: {currency: {account: minor units}}} for a chunk, in one query."""
-    found: dict = defaultdict(lambda: defaultdict(lambda: dict.fromkeys(ACCOUNTS, 0)))
-    rows = (
-        LedgerEntry.objects.filter(participant_id__in=participant_ids, account__in=ACCOUNTS)
-        .values("participant_id", "currency", "account")
-        .annotate(total=Sum("amount"))
-        .order_by()
-    )
-    for row in rows:
-        found[row["participant_id"]][row["currency"]][row["account"]] = row["total"]
-    return found
 
 
 def _major(amount: int, currency: str) -> Decimal:
@@ -77,10 +61,11 @@ def rows(participants, *, base_url: str, zone, kinds: dict, activities: dict) ->
     chunk: list = []
 
     def flush():
-        balances = _balances([p.pk for p in chunk])
+        balances = ledger.balances_of(participant_ids=[p.pk for p in chunk])
         for p in chunk:
-            held = balances.get(p.pk) or {p.program.currency: dict.fromkeys(ACCOUNTS, 0)}
-            for currency, accounts in sorted(held.items()):
+            nothing = {"currency": p.program.currency, **dict.fromkeys(ACCOUNTS, 0)}
+            for accounts in balances.get(p.pk) or [nothing]:
+                currency = accounts["currency"]
                 yield [
                     p.name,
                     p.email,
