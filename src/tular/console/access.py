@@ -49,14 +49,19 @@ def preference_of(user) -> UserPreference:
 
 
 def membership_for(request) -> Membership | None:
-    """The membership the user works in: the one chosen last, else the oldest."""
-    memberships = Membership.objects.select_related("workspace").filter(user=request.user)
-    preference = preference_of(request.user)
-    if preference.current_workspace_id:
-        chosen = memberships.filter(workspace_id=preference.current_workspace_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.order_by("created_at", "pk").first()
+    """The membership the user works in: the one chosen last, else the oldest. All the user's
+    memberships are read once, kept as `request.memberships` (the workspace switcher's list)."""
+    memberships = list(
+        Membership.objects.select_related("workspace")
+        .filter(user=request.user)
+        .order_by("created_at", "pk")
+    )
+    request.memberships = memberships
+    chosen = preference_of(request.user).current_workspace_id
+    for membership in memberships:
+        if membership.workspace_id == chosen:
+            return membership
+    return memberships[0] if memberships else None
 
 
 def activate_preferences(request, membership: Membership | None) -> None:

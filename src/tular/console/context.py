@@ -14,10 +14,8 @@ def console(request):
         "membership": request.membership,
         "can_change": can_change(request),
         "is_owner": request.role == "owner",
-        "workspaces": [
-            m.workspace
-            for m in request.user.memberships.select_related("workspace").order_by(
-                "workspace__name"
-            )
-        ],
+        "workspaces": sorted(
+            (membership.workspace for membership in request.memberships),
+            key=lambda workspace: workspace.name,
+        ),
     }
