@@ -130,24 +130,19 @@ def _per_currency(totals: dict[str, int]) -> list[dict]:
     return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]
 
 
-def clicks_count(program: Program, period: Period) -> int:
-    # Through the participants: Click's one index is (participant, created_at).
-    participants = Participant.objects.filter(program=program).values("pk")
+def clicks_between(participants, start: datetime, end: datetime) -> int:
+    """Clicks of these participants (a queryset of pks) in [start, end). Through the
+    participants: Click's one index is (participant, created_at)."""
     return Click.objects.filter(
-        participant_id__in=participants,
-        created_at__gte=period.start,
-        created_at__lt=period.end,
+        participant_id__in=participants, created_at__gte=start, created_at__lt=end
     ).count()
 
 
-def revenue(program: Program, period: Period) -> list[dict]:
+def net_revenue(conversions) -> dict[str, int]:
+    """{currency: sales minus refunds} of a Conversion queryset, every currency it holds."""
     rows = (
-        Conversion.objects.filter(
-            program=program,
-            kind__in=(ConversionKind.sale, ConversionKind.refund),
-            occurred_at__gte=period.start,
-            occurred_at__lt=period.end,
-            amount__isnull=False,
+        conversions.filter(
+            kind__in=(ConversionKind.sale, ConversionKind.refund), amount__isnull=False
         )
         .values("currency")
         .annotate(
@@ -156,23 +151,39 @@ def revenue(program: Program, period: Period) -> list[dict]:
         )
         .order_by("currency")
     )
-    return _per_currency({row["currency"]: row["sales"] - row["refunds"] for row in rows})
+    return {row["currency"]: row["sales"] - row["refunds"] for row in rows}
 
 
-def rewards_total(program: Program, period: Period) -> list[dict]:
+def net_rewards(rewards) -> dict[str, int]:
+    """{currency: amounts net of reversals} of a Reward queryset's monetary rewards, rejected
+    ones left out."""
     rows = (
-        Reward.objects.filter(
-            program=program,
-            amount__isnull=False,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
-        )
+        rewards.filter(amount__isnull=False)
         .exclude(status=RewardStatus.rejected)
         .values("currency")
         .annotate(net=Sum(F("amount") - F("reversed_amount"), default=0))
         .order_by("currency")
     )
-    return _per_currency({row["currency"]: row["net"] for row in rows})
+    return {row["currency"]: row["net"] for row in rows}
+
+
+def clicks_count(program: Program, period: Period) -> int:
+    participants = Participant.objects.filter(program=program).values("pk")
+    return clicks_between(participants, period.start, period.end)
+
+
+def revenue(program: Program, period: Period) -> list[dict]:
+    conversions = Conversion.objects.filter(
+        program=program, occurred_at__gte=period.start, occurred_at__lt=period.end
+    )
+    return _per_currency(net_revenue(conversions))
+
+
+def rewards_total(program: Program, period: Period) -> list[dict]:
+    rewards = Reward.objects.filter(
+        program=program, created_at__gte=period.start, created_at__lt=period.end
+    )
+    return _per_currency(net_rewards(rewards))
 
 
 def time_to_reward(program: Program, period: Period) -> dict:

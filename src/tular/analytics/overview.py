@@ -17,10 +17,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
-from tular.analytics.metrics import TIME_TO_REWARD_TARGET_HOURS, median_hours
+from tular.analytics.metrics import (
+    TIME_TO_REWARD_TARGET_HOURS,
+    clicks_between,
+    median_hours,
+    net_revenue,
+    net_rewards,
+)
 from tular.core import clock
 from tular.participants.models import Participant
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
@@ -82,60 +88,34 @@ def month_bounds(today: date) -> tuple[date, date, date]:
     return previous, this, following
 
 
-def _money(rows) -> dict[str, int]:
-    return {row["currency"]: row["total"] for row in rows if row["total"]}
+def _nonzero(totals: dict[str, int]) -> dict[str, int]:
+    return {currency: amount for currency, amount in totals.items() if amount}
 
 
 def period_figures(*, workspace, start: datetime, end: datetime) -> dict:
     """The key figures of [start, end) for the whole workspace."""
     participants = Participant.objects.filter(workspace=workspace).values("pk")
-    clicks = Click.objects.filter(
-        participant_id__in=participants, created_at__gte=start, created_at__lt=end
-    ).count()
     signups = Referral.objects.filter(
         workspace=workspace, created_at__gte=start, created_at__lt=end
     ).count()
     conversions = Conversion.objects.filter(
-        workspace=workspace,
-        kind__in=(ConversionKind.sale, ConversionKind.refund),
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-    )
-    sales = conversions.filter(kind=ConversionKind.sale).count()
-    revenue = _money(
-        conversions.filter(amount__isnull=False)
-        .values("currency")
-        .annotate(
-            total=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0)
-            - Sum("amount", filter=Q(kind=ConversionKind.refund), default=0)
-        )
-        .order_by("currency")
+        workspace=workspace, occurred_at__gte=start, occurred_at__lt=end
     )
     rewards = Reward.objects.filter(program__workspace=workspace, amount__isnull=False)
-    earned = _money(
-        rewards.filter(created_at__gte=start, created_at__lt=end)
-        .exclude(status=RewardStatus.rejected)
-        .values("currency")
-        .annotate(total=Sum(F("amount") - F("reversed_amount"), default=0))
-        .order_by("currency")
-    )
     paid_rewards = rewards.filter(paid_at__gte=start, paid_at__lt=end)
-    paid = _money(
-        paid_rewards.values("currency")
-        .annotate(total=Sum(F("amount") - F("reversed_amount"), default=0))
-        .order_by("currency")
-    )
     durations = [
         int((paid_at - referred_at).total_seconds())
         for referred_at, paid_at in paid_rewards.values_list("referred_at", "paid_at")
     ]
     return {
-        "clicks": clicks,
+        "clicks": clicks_between(participants, start, end),
         "signups": signups,
-        "sales": sales,
-        "revenue": revenue,
-        "rewards_earned": earned,
-        "rewards_paid": paid,
+        "sales": conversions.filter(kind=ConversionKind.sale).count(),
+        "revenue": _nonzero(net_revenue(conversions)),
+        "rewards_earned": _nonzero(
+            net_rewards(rewards.filter(created_at__gte=start, created_at__lt=end))
+        ),
+        "rewards_paid": _nonzero(net_rewards(paid_rewards)),
         "time_to_reward_hours": median_hours(durations),
         "time_to_reward_count": len(durations),
     }
