@@ -4,17 +4,16 @@
 {% icon "users" %}                      inline SVG from templates/icons/ (Tabler icons)
 {{ reward.amount|money:reward.currency }}   Rp7.500.000 (id) / IDR7,500,000 (en)
 {% status_badge reward.status %}        a coloured, translated badge
-{{ 0.125|percent }}                     12,5 % (id) / 12.5% (en)
+{{ 12345|number }}                      12.345 (id) / 12,345 (en)
 """
 
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
@@ -63,19 +62,6 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return EMPTY
     return format_money(int(amount), currency, babel_locale())
-
-
-@register.filter
-def percent(value, digits: int = 1) -> str:
-    """A fraction (0.125) → '12,5 %' / '12.5%'."""
-    if value is None or value == "":
-        return EMPTY
-    return format_percent(
-        Decimal(str(value)),
-        locale=babel_locale(),
-        decimal_quantization=False,
-        format="#,##0." + "#" * int(digits) + "%",
-    )
 
 
 @register.filter
