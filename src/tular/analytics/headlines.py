@@ -2,18 +2,19 @@
 number of programs (never one query per program).
 
 Per program: participants, referrals, revenue (per currency, sales minus refunds, as in
-`metrics.revenue`) and rewards earned (per currency, monetary rewards net of reversals, rejected
-ones left out, as in `metrics.rewards_total`). Money in minor units.
+`metrics.revenue_rows`) and rewards earned (per currency, monetary rewards net of reversals,
+rejected ones left out, `metrics.reward_rows`). Money in minor units.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count
 
+from tular.analytics.metrics import revenue_rows, reward_rows
 from tular.participants.models import Participant
-from tular.referrals.models import Conversion, ConversionKind, Referral
-from tular.rewards.models import Reward, RewardStatus
+from tular.referrals.models import Conversion, Referral
+from tular.rewards.models import Reward
 
 
 @dataclass
@@ -45,33 +46,18 @@ def programs_headlines(*, workspace, program_ids) -> dict:
         figures[program_id].participants = count
     for program_id, count in _counts(Referral, workspace, ids).items():
         figures[program_id].referrals = count
-    revenue = (
-        Conversion.objects.filter(
-            workspace=workspace,
-            program_id__in=ids,
-            kind__in=(ConversionKind.sale, ConversionKind.refund),
-            amount__isnull=False,
-        )
-        .values("program_id", "currency")
-        .annotate(
-            sales=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0),
-            refunds=Sum("amount", filter=Q(kind=ConversionKind.refund), default=0),
-        )
-        .order_by("program_id", "currency")
+    revenue = revenue_rows(
+        Conversion.objects.filter(workspace=workspace, program_id__in=ids), "program_id"
     )
     for row in revenue:
         figures[row["program_id"]].revenue.append(
-            {"currency": row["currency"], "amount": row["sales"] - row["refunds"]}
+            {"currency": row["currency"], "amount": row["total"]}
         )
-    rewards = (
-        Reward.objects.filter(workspace=workspace, program_id__in=ids, amount__isnull=False)
-        .exclude(status=RewardStatus.rejected)
-        .values("program_id", "currency")
-        .annotate(net=Sum(F("amount") - F("reversed_amount"), default=0))
-        .order_by("program_id", "currency")
+    rewards = reward_rows(
+        Reward.objects.filter(workspace=workspace, program_id__in=ids), "program_id"
     )
     for row in rewards:
         figures[row["program_id"]].rewards.append(
-            {"currency": row["currency"], "amount": row["net"]}
+            {"currency": row["currency"], "amount": row["total"]}
         )
     return figures

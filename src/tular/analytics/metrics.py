@@ -138,33 +138,43 @@ def clicks_between(participants, start: datetime, end: datetime) -> int:
     ).count()
 
 
-def net_revenue(conversions) -> dict[str, int]:
-    """{currency: sales minus refunds} of a Conversion queryset, every currency it holds."""
-    rows = (
+def revenue_rows(conversions, *keys: str):
+    """Sales minus refunds (`total`) per currency, and per `keys` (e.g. "program_id"), of a
+    Conversion queryset: one grouped query."""
+    return (
         conversions.filter(
             kind__in=(ConversionKind.sale, ConversionKind.refund), amount__isnull=False
         )
-        .values("currency")
+        .values(*keys, "currency")
         .annotate(
-            sales=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0),
-            refunds=Sum("amount", filter=Q(kind=ConversionKind.refund), default=0),
+            total=Sum("amount", filter=Q(kind=ConversionKind.sale), default=0)
+            - Sum("amount", filter=Q(kind=ConversionKind.refund), default=0)
         )
-        .order_by("currency")
+        .order_by(*keys, "currency")
     )
-    return {row["currency"]: row["sales"] - row["refunds"] for row in rows}
+
+
+def reward_rows(rewards, *keys: str):
+    """Monetary rewards net of reversals (`total`), rejected ones left out, per currency and
+    per `keys`, of a Reward queryset: one grouped query."""
+    return (
+        rewards.filter(amount__isnull=False)
+        .exclude(status=RewardStatus.rejected)
+        .values(*keys, "currency")
+        .annotate(total=Sum(F("amount") - F("reversed_amount"), default=0))
+        .order_by(*keys, "currency")
+    )
+
+
+def net_revenue(conversions) -> dict[str, int]:
+    """{currency: sales minus refunds} of a Conversion queryset, every currency it holds."""
+    return {row["currency"]: row["total"] for row in revenue_rows(conversions)}
 
 
 def net_rewards(rewards) -> dict[str, int]:
     """{currency: amounts net of reversals} of a Reward queryset's monetary rewards, rejected
     ones left out."""
-    rows = (
-        rewards.filter(amount__isnull=False)
-        .exclude(status=RewardStatus.rejected)
-        .values("currency")
-        .annotate(net=Sum(F("amount") - F("reversed_amount"), default=0))
-        .order_by("currency")
-    )
-    return {row["currency"]: row["net"] for row in rows}
+    return {row["currency"]: row["total"] for row in reward_rows(rewards)}
 
 
 def clicks_count(program: Program, period: Period) -> int:
