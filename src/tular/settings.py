@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "tular.analytics",
     "tular.demo",
     "tular.console",
+    "tular.portal",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +78,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tular.console.context.console",
+                "tular.portal.context.portal",
             ],
         },
     },

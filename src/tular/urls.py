@@ -74,5 +74,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("integrations/stripe/<str:token>/webhook", stripe_webhook, name="stripe-webhook"),
     path("console/", include("tular.console.urls")),
+    path("portal/", include("tular.portal.urls")),
+    path("join/", include("tular.portal.join_urls")),
     path("admin/", admin.site.urls),
 ]

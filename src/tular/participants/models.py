@@ -35,6 +35,10 @@ class Participant(models.Model):
     locale = models.CharField(_("language"), max_length=8, default="id")
     code = models.CharField(_("code"), max_length=32, unique=True)
     created_at = models.DateTimeField(_("created at"), default=clock.now)  # the one clock
+    # R40: the participant agreed (in the portal) to show their name on the leaderboard.
+    leaderboard_consent = models.BooleanField(
+        _("name on the leaderboard"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("participant")

@@ -57,6 +57,10 @@ class Program(models.Model):
     monetary_rewards_changed_at = models.DateTimeField(
         _("monetary rewards changed at"), null=True, blank=True
     )
+    # R40: the portal shows a leaderboard; names only of participants who consented.
+    leaderboard = models.BooleanField(
+        _("leaderboard in the portal"), default=False, db_default=False
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -78,3 +82,71 @@ class Program(models.Model):
     @property
     def window_days(self) -> int:
         return int(self.attribution.get("window_days", 30))
+
+
+class LandingElement(models.TextChoices):
+    """What an A/B test of the landing page varies."""
+
+    headline = "headline", _("headline")
+    incentive = "incentive", _("incentive")
+    button = "button", _("button")
+
+
+class ProgramCopy(models.Model):
+    """A program's words for referrers and their friends, per language: the landing page at
+    /join/{slug} (R10), the share message and the pre-written messages of the portal (R9).
+    A blank field means "use the default" (built from the program's name and rules), so a new
+    program has a complete page without anyone writing a word. See tular.programs.copy."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="copies")
+    language = models.CharField(_("language"), max_length=8)
+    headline = models.CharField(_("headline"), max_length=120, blank=True, db_default="")
+    value_proposition = models.CharField(
+        _("value proposition"), max_length=300, blank=True, db_default=""
+    )
+    incentive = models.CharField(_("incentive"), max_length=200, blank=True, db_default="")
+    button = models.CharField(_("button"), max_length=40, blank=True, db_default="")
+    social_proof = models.CharField(_("social proof"), max_length=300, blank=True, db_default="")
+    # [{"q": "...", "a": "..."}]
+    faq = models.JSONField(_("questions and answers"), default=list, blank=True, db_default=[])
+    # Prefilled share text; {link} and {code} are replaced. Then more ready-made messages.
+    share_message = models.TextField(_("share message"), blank=True, db_default="")
+    messages = models.JSONField(_("pre-written messages"), default=list, blank=True, db_default=[])
+    # The A/B test: variant "b" shows test_text in place of test_element; "" = no test.
+    test_element = models.CharField(
+        _("A/B test of"), max_length=16, choices=LandingElement.choices, blank=True, db_default=""
+    )
+    test_text = models.CharField(_("variant B"), max_length=300, blank=True, db_default="")
+    test_started_at = models.DateTimeField(_("test started"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("program copy")
+        verbose_name_plural = _("program copies")
+        constraints = [
+            models.UniqueConstraint(fields=["program", "language"], name="program_copy_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} ({self.language})"
+
+
+class LandingStat(models.Model):
+    """Visitors and sign-ups of a landing page per language and variant ("a", or "b" while a
+    test runs). Counted with F() updates; reset when a test starts."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=8)
+    variant = models.CharField(max_length=1)
+    visitors = models.PositiveIntegerField(default=0, db_default=0)
+    signups = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "language", "variant"], name="landing_stat_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id} {self.language}/{self.variant}"

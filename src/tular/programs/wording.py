@@ -167,3 +167,31 @@ def _settings_sentences(program, rules: list[Rule], locale: str) -> list[str]:
                 % {"days": program.clawback_days}
             )
     return sentences
+
+
+def incentives_in_words(*, program, language: str) -> dict[str, str]:
+    """What each side gets, for a landing page's incentive line (R10, R23): {"friend": …,
+    "referrer": …}, each a short phrase joining that side's rewards ("" when none)."""
+    locale = BABEL_LOCALE.get(language, "id")
+    with translation.override(language):
+        sides = {"friend": [], "referrer": []}
+        for raw in program.rules:
+            rule = Rule.model_validate(raw)
+            side = "referrer" if rule.recipient == Recipient.referrer else "friend"
+            reward = _reward_text(rule, program.currency, locale)
+            when = {
+                Trigger.signup: _("%(reward)s when you sign up"),
+                Trigger.qualified: _("%(reward)s when you are qualified"),
+                Trigger.won: _("%(reward)s when your deal is won"),
+                Trigger.sale: _("%(reward)s when you pay"),
+            }[rule.trigger]
+            if side == "referrer":
+                when = {
+                    Trigger.signup: _("%(reward)s when a friend signs up"),
+                    Trigger.qualified: _("%(reward)s when a lead is qualified"),
+                    Trigger.won: _("%(reward)s when a deal is won"),
+                    Trigger.sale: _("%(reward)s when a friend pays"),
+                }[rule.trigger]
+            sides[side].append(when % {"reward": reward})
+        joiner = _(" and ")
+        return {side: joiner.join(parts) for side, parts in sides.items()}

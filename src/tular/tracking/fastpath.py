@@ -28,6 +28,7 @@ def wrap(django_app):
         if not code or "/" in code:
             return django_app(environ, start_response)
         query = environ.get("QUERY_STRING", "")
+        params = parse_qs(query) if query else {}
         try:
             target = redirect.lookup(code)
             if target is None:
@@ -41,6 +42,7 @@ def wrap(django_app):
                     referrer=environ.get("HTTP_REFERER", ""),
                     ip=environ.get("REMOTE_ADDR"),
                     user_agent=environ.get("HTTP_USER_AGENT", ""),
+                    channel=params.get("ch", [""])[0],
                     landing_url=f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path}"
                     + (f"?{query}" if query else ""),
                 )
@@ -49,7 +51,7 @@ def wrap(django_app):
             logger.warning("fast redirect path failed; handing /r/%s to Django", code)
             close_quietly()
             return django_app(environ, start_response)
-        to = parse_qs(query).get("to", [None])[0] if "to=" in query else None
+        to = params.get("to", [None])[0]
         headers = redirect.redirect_headers(
             target,
             click_id=click_id,

@@ -37,6 +37,9 @@ class Click(models.Model):
     referrer = models.CharField(_("referrer"), max_length=2000, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
+    # Where the link was shared (R13): the `ch` of /r/CODE?ch=whatsapp, one of
+    # tular.tracking.channels.CHANNELS; "" when the link was shared as it is.
+    channel = models.CharField(_("channel"), max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("click")

@@ -26,6 +26,7 @@ from django.db import Error as DjangoDatabaseError
 
 from tular.core.ids import new_uuid7, parse_uuid
 from tular.participants.codes import normalise_code
+from tular.tracking.channels import channel_of
 
 COOKIE_NAME = "tular_click"
 # What a failing database raises here: the driver's own errors on raw cursors, and Django's
@@ -54,7 +55,7 @@ WHERE p.code = {param}
 """
 _INSERT_SQL = """
 INSERT INTO tracking_click (id, workspace_id, program_id, participant_id, created_at, source,
-                            landing_url, referrer, ip, user_agent)
+                            landing_url, referrer, ip, user_agent, channel)
 VALUES ({params})
 """
 
@@ -70,7 +71,7 @@ def _statements(vendor: str) -> tuple[str, str]:
     param = "?" if vendor == "sqlite" else "%s"
     return (
         _LOOKUP_SQL.format(param=param),
-        _INSERT_SQL.format(params=", ".join([param] * 10)),
+        _INSERT_SQL.format(params=", ".join([param] * 11)),
     )
 
 
@@ -160,6 +161,7 @@ def record_click(
     referrer: str = "",
     ip: str | None = None,
     user_agent: str = "",
+    channel: str = "",
     at: datetime | None = None,
 ) -> uuid.UUID:
     """Insert one click; it is committed (autocommit) when this returns, unless the caller
@@ -178,7 +180,14 @@ def record_click(
         )
     else:
         values = (click_id, target.workspace_id, target.program_id, target.participant_id, moment)
-    values += (source, landing_url[:2000], referrer[:2000], clean_ip(ip), user_agent[:500])
+    values += (
+        source,
+        landing_url[:2000],
+        referrer[:2000],
+        clean_ip(ip),
+        user_agent[:500],
+        channel_of(channel),
+    )
     cursor.execute(_statements(vendor)[1], values)
     return click_id
 

@@ -41,6 +41,7 @@ def follow_link(request, code: str):
                 referrer=request.headers.get("Referer", ""),
                 ip=request.META.get("REMOTE_ADDR"),
                 user_agent=request.headers.get("User-Agent", ""),
+                channel=request.GET.get("ch", ""),
                 landing_url=request.build_absolute_uri()[:2000],
             )
         except DATABASE_ERRORS:

@@ -1,0 +1,49 @@
+"""The portal's menu for one program: one list, so the partner channel adds its pages (deals,
+assets, training, tickets) by adding entries here, shown only to the kinds they serve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class PortalNavItem:
+    label: str
+    url_name: str  # takes the program's slug
+    icon: str
+    # Shown only when this says so (None: always), e.g. the leaderboard when the program has one.
+    when: object = None
+
+
+PROGRAM_NAV = [
+    PortalNavItem(_("Share"), "portal:program", "share"),
+    PortalNavItem(_("Activity"), "portal:activity", "list-check"),
+    PortalNavItem(_("Promotion kit"), "portal:kit", "photo"),
+    PortalNavItem(_("Rules"), "portal:rules", "info-circle"),
+    PortalNavItem(
+        _("Leaderboard"), "portal:leaderboard", "trophy", when=lambda p: p.program.leaderboard
+    ),
+]
+
+
+def portal_nav(request) -> list[dict]:
+    participant = getattr(request, "participant", None)
+    if participant is None:
+        return []
+    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for item in PROGRAM_NAV:
+        if item.when is not None and not item.when(participant):
+            continue
+        items.append(
+            {
+                "label": item.label,
+                "icon": item.icon,
+                "url": reverse(item.url_name, args=[participant.program.slug]),
+                "active": current == item.url_name,
+            }
+        )
+    return items

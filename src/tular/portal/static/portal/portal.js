@@ -1,0 +1,1 @@
+/* The portal and landing pages: behaviour on data-* attributes (docs/ui.md). */

@@ -1,0 +1,25 @@
+"""The portal's pages, under /portal/ (the landing pages, /join/…, are in join_urls.py)."""
+
+from django.urls import path
+
+from tular.portal.views import activity, auth, home, share, widget
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", auth.home, name="home"),
+    path("sign-in", auth.sign_in, name="sign-in"),
+    path("sign-in/sent", auth.sent, name="sign-in-sent"),
+    path("link/<str:token>", auth.follow_link, name="link"),
+    path("sign-out", auth.sign_out, name="sign-out"),
+    path("language", auth.language, name="language"),
+    path("brand/<slug:slug>.css", home.brand_css, name="brand-css"),
+    path("p/<slug:slug>/", share.program, name="program"),
+    path("p/<slug:slug>/qr.<str:fmt>", share.qr, name="qr"),
+    path("p/<slug:slug>/kit", share.kit, name="kit"),
+    path("p/<slug:slug>/flyer", share.flyer, name="flyer"),
+    path("p/<slug:slug>/activity", activity.activity, name="activity"),
+    path("p/<slug:slug>/rules", activity.rules, name="rules"),
+    path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
+    path("widget", widget.panel, name="widget"),
+]
