@@ -2,8 +2,11 @@
 
 from datetime import datetime
 from typing import Annotated, Literal
+from urllib.parse import urlencode
 from uuid import UUID
 
+from django.conf import settings
+from django.urls import reverse
 from ninja import Field, Query, Router, Status
 from pydantic import BaseModel, StringConstraints, field_validator
 
@@ -30,6 +33,7 @@ from tular.participants.services import (
     participant_update,
     referral_url,
 )
+from tular.participants.widget import widget_token
 from tular.programs.services import program_named_in_body
 from tular.referrals import selectors as referral_selectors
 from tular.rewards import ledger
@@ -285,3 +289,29 @@ def update_participant(request, participant_id: str, payload: ParticipantPatch):
         actor=Actor.for_api_key(request.api_key),
     )
     return _participant_out(request, participant)
+
+
+# ---------------------------------------------------------------- the "Invite friends" panel
+
+
+class WidgetTokenOut(BaseModel):
+    token: str = Field(
+        description="Opens the participant's panel: pass it to `Tular.openPanel({token})` "
+        "(/static/tular.js) or put it in `data-tular-token`. It shows that participant's link "
+        "and share buttons and nothing else; it opens no session."
+    )
+    expires_at: datetime = Field(description="Ten minutes after issue; ask for a new one then.")
+    widget_url: str = Field(description="The panel itself, for an iframe of your own.")
+
+
+@router.post("/{participant_id}/widget-token", response={201: WidgetTokenOut})
+def create_widget_token(request, participant_id: str):
+    """A short-lived token for the in-app "Invite friends" panel (R11): your backend asks for
+    it for the signed-in user's participant, your page opens the panel with it. Valid ten
+    minutes; a new request gives a new token (the old stays valid until it expires). Secret
+    keys only: never put a secret key in a browser."""
+    participant = _participant(request, participant_id)
+    token, expires_at = widget_token(participant=participant)
+    base = (settings.TULAR_PUBLIC_URL or request.build_absolute_uri("/")).rstrip("/")
+    url = f"{base}{reverse('portal:widget')}?{urlencode({'token': token})}"
+    return Status(201, {"token": token, "expires_at": expires_at, "widget_url": url})
