@@ -229,3 +229,16 @@ def participant_update(
             after=changed,
         )
     return locked
+
+
+def participants_set_language(*, workspace, email_normalised: str, language: str) -> int:
+    """The person's own choice of language (the portal's switch): every participant of this
+    address in the workspace reads `language` from now on (e-mails too). Returns how many rows
+    changed. 422 for a language that is not offered."""
+    if language not in LANGUAGE_CODES:
+        raise Invalid(["locale"], f"unsupported language {language!r}; use 'id' or 'en'")
+    return (
+        Participant.objects.filter(workspace=workspace, email_normalised=email_normalised)
+        .exclude(locale=language)
+        .update(locale=language)
+    )
