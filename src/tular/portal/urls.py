@@ -21,5 +21,10 @@ urlpatterns = [
     path("p/<slug:slug>/activity", activity.activity, name="activity"),
     path("p/<slug:slug>/rules", activity.rules, name="rules"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
+    path(
+        "p/<slug:slug>/leaderboard/consent",
+        activity.leaderboard_consent,
+        name="leaderboard-consent",
+    ),
     path("widget", widget.panel, name="widget"),
 ]
