@@ -159,7 +159,7 @@ def _link_refused(request, refused: LinkRefused):
         },
         status=404 if refused.reason == "unknown" else 410,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -180,7 +180,9 @@ def follow_link(request, token: str):
     request.portal_workspace = link.workspace
     _visitor_language(request, link.language)
     response = render(request, "portal/auth/link.html", {"workspace": link.workspace})
-    response["Referrer-Policy"] = "no-referrer"  # the token is in this page's address
+    # The token is in this address: no other site gets it as Referer. (Not "no-referrer": the
+    # browser would then send "Origin: null" with the button's POST, which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
