@@ -16,15 +16,14 @@ from tests.rewards.books import make_participant, make_program
 from tular.core.schedule import JOBS
 from tular.core.worker import load_jobs
 from tular.messaging.models import OutboundEmail
-from tular.participants.models import Participant
-from tular.portal.access import LANGUAGE_KEY, SESSION_KEY
-from tular.portal.models import MagicLink, SignInRequest
-from tular.portal.signin import (
+from tular.participants.models import MagicLink, Participant, SignInRequest
+from tular.participants.signin import (
     LinkRefused,
     magic_link_redeem,
     magic_link_request,
     sign_in_records_prune,
 )
+from tular.portal.access import LANGUAGE_KEY, SESSION_KEY
 from tular.workspaces.services import workspace_get_or_create
 
 LINK = re.compile(r"(https?://[^\s\"<>]+/portal/link/([A-Za-z0-9_-]+))")
@@ -387,7 +386,7 @@ def test_old_requests_and_links_are_pruned_by_the_worker(referrer, frozen_clock)
     frozen_clock.advance(hours=1, seconds=1)
     # the job is found by the worker
     load_jobs()
-    job = JOBS["tular.portal.jobs.prune_sign_in_records"]
+    job = JOBS["tular.participants.jobs.prune_sign_in_records"]
     job.function()
     assert SignInRequest.objects.count() == 1
     assert MagicLink.objects.count() == 1

@@ -30,11 +30,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from tular.core import clock
+from tular.core.colour import readable
 from tular.messaging.services import email_send
-from tular.participants.models import Participant
+from tular.participants.models import MagicLink, Participant, SignInRequest
 from tular.participants.services import normalise_email
-from tular.portal.branding import readable
-from tular.portal.models import MagicLink, SignInRequest
 
 LINK_LIFETIME = timedelta(minutes=15)
 WINDOW = timedelta(minutes=15)

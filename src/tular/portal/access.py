@@ -1,6 +1,6 @@
 """Who is signed in to the portal, and what they may see.
 
-A referrer signs in with a one-time link e-mailed to them (tular.portal.signin); the session
+A referrer signs in with a one-time link e-mailed to them (tular.participants.signin); the session
 then holds the workspace and the normalised e-mail address (never a password, and separate
 from a console user's sign-in in the same browser). Everything a portal page shows is read
 through the participants of that address in that workspace: one per program the person takes

@@ -24,8 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tular.core.errors import Invalid
 from tular.core.forms import StyledForm
 from tular.participants.services import participants_set_language
-from tular.portal import access
-from tular.portal.signin import (
+from tular.participants.signin import (
     LINK_LIFETIME,
     LinkRefused,
     magic_link_check,
@@ -33,6 +32,7 @@ from tular.portal.signin import (
     magic_link_request,
     safe_next,
 )
+from tular.portal import access
 from tular.workspaces.models import Workspace
 
 VALID_MINUTES = int(LINK_LIFETIME.total_seconds() // 60)
