@@ -217,9 +217,26 @@ def test_the_flyer_has_the_qr_the_code_and_a_print_button(referrer, portal_progr
     assert "flyer-a4" in page_of(client, f"/portal/p/{portal_program.slug}/flyer?size=zz")
 
 
-def test_the_flyer_qr_is_tagged_flyer(referrer):
-    svg = sharing.qr_inline_svg(f"{BASE}/r/{referrer.code}?ch=flyer")
-    assert svg.startswith("<svg") and "viewBox" in svg
+def test_the_flyer_qr_is_the_link_tagged_flyer(portal_client, referrer, portal_program):
+    html = page_of(portal_client, f"/portal/p/{portal_program.slug}/flyer")
+    expected = sharing.qr_inline_svg(f"{BASE}/r/{referrer.code}?ch=flyer", css="flyer-qr-code")
+    assert expected.startswith("<svg") and "viewBox" in expected
+    assert expected in html
+
+
+def test_a_pasted_tagged_link_gets_the_channel_of_the_button():
+    link = "http://t/r/ABC"
+    text = f"Lihat {link}?ch=email sekarang"
+    assert sharing.text_for(text, link=link, channel_link=f"{link}?ch=x", mode="inline") == (
+        f"Lihat {link}?ch=x sekarang"
+    )
+    assert sharing.text_for(text, link=link, channel_link="", mode="separate") == "Lihat sekarang"
+    assert sharing.text_for(text, link=link, channel_link="", mode="link") == ""
+
+
+def test_the_share_message_is_not_repeated_among_the_ready_made_ones(referrer, portal_program):
+    html = page_of(portal_client_for(referrer, "id"), f"/portal/p/{portal_program.slug}/")
+    assert html.count('class="share-message"') == 2  # the default's three, less the share message
 
 
 def test_the_signature_escapes_what_a_manager_wrote(referrer, portal_program):
@@ -243,3 +260,10 @@ def test_the_share_buttons_partial_renders_standalone(referrer):
         "portal/_share_buttons.html", {"share": share, "share_compact": True, "share_source": "t"}
     )
     assert "share-buttons-compact" in compact and 'data-share-source="t"' in compact
+
+
+def test_the_program_page_starts_with_the_summary_strip(referrer, portal_program):
+    Client().get(f"/r/{referrer.code}", {"ch": "whatsapp"})
+    html = page_of(portal_client_for(referrer, "en"), f"/portal/p/{portal_program.slug}/")
+    assert 'class="card mb-3 portal-summary"' in html
+    assert html.index("portal-summary") < html.index('id="step-1"')

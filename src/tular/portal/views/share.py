@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from tular.portal import sharing
+from tular.portal import sharing, stats
 from tular.portal.access import portal_view
 from tular.portal.branding import brand_of
 from tular.programs.wording import incentives_in_words
@@ -44,10 +44,13 @@ def program(request, slug: str):
             "participant": participant,
             "program": participant.program,
             "share": share,
-            "messages_prewritten": sharing.messages(
-                copy, participant=participant, link=share["link"]
-            ),
+            "messages_prewritten": [
+                message
+                for message in sharing.messages(copy, participant=participant, link=share["link"])
+                if message != share["text"]  # the default's first one is the share message
+            ],
             "copy": copy,
+            "summary": stats.summary(participant),  # the strip above the steps
             # What the person earns, said to them ("… when a friend pays").
             "rewards": incentives_in_words(
                 program=participant.program, language=request.LANGUAGE_CODE
