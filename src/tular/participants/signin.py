@@ -27,18 +27,25 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 
 from tular.core import clock
 from tular.core.colour import readable
+from tular.core.errors import Conflict
+from tular.messaging.models import OutboundEmail
 from tular.messaging.services import email_send
+from tular.participants.channels import tagged
 from tular.participants.models import MagicLink, Participant, SignInRequest
-from tular.participants.services import normalise_email
+from tular.participants.services import normalise_email, referral_url
+from tular.programs.copy import copy_for, fill
+from tular.workspaces.audit import Actor, audit_record
 
 LINK_LIFETIME = timedelta(minutes=15)
 WINDOW = timedelta(minutes=15)
 MAX_PER_ADDRESS = 3
 MAX_PER_IP = 20
+MAX_INVITES_PER_DAY = 3
 KEEP = timedelta(days=1)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 PORTAL_PREFIX = "/portal/"
@@ -138,21 +145,13 @@ def magic_link_request(
             return 0
         queued = 0
         for workspace, participants in _participants_by_workspace(email_normalised).items():
-            token = secrets.token_urlsafe(32)
             link_language = _language(language, participants, workspace)
-            MagicLink.objects.create(
+            link_url = _new_link(
                 workspace=workspace,
                 email_normalised=email_normalised,
-                token_hash=token_hash(token),
-                created_at=now,
-                expires_at=now + LINK_LIFETIME,
                 next_path=next_path,
                 language=link_language,
-            )
-            logo = (
-                base + reverse("console:brand-logo", args=[workspace.slug])
-                if workspace.logo_type
-                else ""
+                base=base,
             )
             email_send(
                 to=participants[0].email,
@@ -160,16 +159,108 @@ def magic_link_request(
                 template="portal_sign_in",
                 workspace=workspace,
                 language=link_language,
-                context={
-                    "workspace_name": workspace.name,
-                    "logo_url": logo,
-                    "brand_colour": readable(workspace.brand_color),
-                    "link_url": base + reverse("portal:link", args=[token]),
-                    "valid_minutes": int(LINK_LIFETIME.total_seconds() // 60),
-                },
+                context={**_brand_context(workspace, base), "link_url": link_url},
             )
             queued += 1
         return queued
+
+
+def _new_link(*, workspace, email_normalised: str, next_path: str, language: str, base: str):
+    """Store a new link (its token's hash) and return its absolute URL."""
+    now = clock.now()
+    token = secrets.token_urlsafe(32)
+    MagicLink.objects.create(
+        workspace=workspace,
+        email_normalised=email_normalised,
+        token_hash=token_hash(token),
+        created_at=now,
+        expires_at=now + LINK_LIFETIME,
+        next_path=next_path,
+        language=language,
+    )
+    return base + reverse("portal:link", args=[token])
+
+
+def _brand_context(workspace, base: str) -> dict:
+    logo = (
+        base + reverse("console:brand-logo", args=[workspace.slug]) if workspace.logo_type else ""
+    )
+    return {
+        "workspace_name": workspace.name,
+        "logo_url": logo,
+        "brand_colour": readable(workspace.brand_color),
+        "valid_minutes": int(LINK_LIFETIME.total_seconds() // 60),
+    }
+
+
+def portal_invite(*, participant: Participant, base_url: str, actor: Actor | None = None) -> None:
+    """E-mail `participant` an invitation to share: their link and code, a WhatsApp button with
+    the program's message, and a sign-in link to their portal (15 minutes, single use; after
+    that the portal's sign-in page sends a fresh one). At most `MAX_INVITES_PER_DAY` per
+    participant a day (Conflict beyond), so a double click or a loop never floods anyone."""
+    base = (settings.TULAR_PUBLIC_URL or base_url).rstrip("/")
+    program = participant.program
+    if program.status == "archived":
+        raise Conflict(_("The program has ended: there is nothing to invite to."))
+    with transaction.atomic():
+        Participant.objects.select_for_update(no_key=True).filter(pk=participant.pk).first()
+        since = clock.now() - timedelta(days=1)
+        sent = OutboundEmail.objects.filter(
+            workspace=participant.workspace,
+            kind="portal_invitation",
+            to=participant.email,
+            created_at__gt=since,
+        ).count()
+        if sent >= MAX_INVITES_PER_DAY:
+            raise Conflict(
+                _("%(email)s was already invited %(count)d times today.")
+                % {"email": participant.email, "count": sent}
+            )
+        language = participant.locale if participant.locale in LANGUAGES else "id"
+        link = referral_url(participant.code, base)
+        copy = copy_for(program=program, language=language)
+        message = fill(
+            copy.share_message,
+            link=tagged(link, "whatsapp"),
+            code=participant.code,
+            name=participant.name,
+        )
+        sign_in = _new_link(
+            workspace=participant.workspace,
+            email_normalised=participant.email_normalised,
+            next_path=reverse("portal:program", args=[program.slug]),
+            language=language,
+            base=base,
+        )
+        email_send(
+            to=participant.email,
+            kind="portal_invitation",
+            template="portal_invitation",
+            workspace=participant.workspace,
+            language=language,
+            context={
+                **_brand_context(participant.workspace, base),
+                "link_url": sign_in,
+                "name": participant.name,
+                "program_name": program.name,
+                "referral_url": link,
+                "code": participant.code,
+                "whatsapp_url": "https://wa.me/?" + urlencode({"text": message}),
+                "referrer_incentive": copy.referrer_incentive,
+                "friend_incentive": copy.incentive,
+                "sign_in_url": base
+                + reverse("portal:sign-in")
+                + "?"
+                + urlencode({"w": participant.workspace.slug}),
+            },
+        )
+        audit_record(
+            workspace=participant.workspace,
+            actor=actor,
+            action="participant.portal_invite",
+            target=participant,
+            after={"email": participant.email},
+        )
 
 
 def magic_link_check(*, token: str) -> MagicLink:

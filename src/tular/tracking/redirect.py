@@ -25,8 +25,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db import Error as DjangoDatabaseError
 
 from tular.core.ids import new_uuid7, parse_uuid
+from tular.participants.channels import channel_of
 from tular.participants.codes import normalise_code
-from tular.tracking.channels import channel_of
 
 COOKIE_NAME = "tular_click"
 # What a failing database raises here: the driver's own errors on raw cursors, and Django's

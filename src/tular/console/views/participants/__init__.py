@@ -34,6 +34,11 @@ urlpatterns = [
         name="participants-edit",
     ),
     path(
+        "participants/<uuid:participant_id>/invite/",
+        pages.participant_invite,
+        name="participants-invite",
+    ),
+    path(
         "participants/<uuid:participant_id>/qr.<str:fmt>",
         pages.participant_qr,
         name="participants-qr",

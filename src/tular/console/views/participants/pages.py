@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, console_view
 from tular.console.forms import spend_token
@@ -25,13 +26,14 @@ from tular.console.views.participants.forms import (
     add_service_error,
     participants_filtered,
 )
-from tular.core.errors import FieldConflict, Invalid
+from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.core.templatetags.ui import STATUS_BADGES
 from tular.participants import selectors
 from tular.participants.models import ParticipantKind
 from tular.participants.qr import qr_png, qr_svg
 from tular.participants.selectors import ACTIVITY_STATUSES
 from tular.participants.services import participant_enrol, participant_update, referral_url
+from tular.participants.signin import portal_invite
 from tular.programs.services import program_get, programs_filter
 from tular.referrals.selectors import participant_stats, referrals_filter
 from tular.rewards import ledger
@@ -177,6 +179,25 @@ def participant_edit(request, participant_id):
     return render(
         request, "console/participants/edit.html", {"form": form, "participant": participant}
     )
+
+
+@console_view(change=True)
+@require_POST
+def participant_invite(request, participant_id):
+    """E-mail the participant their link, a WhatsApp button and a sign-in link to the portal
+    (participants.signin.portal_invite, as POST /api/v1/participants/{id}/portal-invitation)."""
+    participant = _participant_or_404(request, participant_id)
+    try:
+        portal_invite(
+            participant=participant,
+            base_url=request.build_absolute_uri("/")[:-1],
+            actor=actor_of(request),
+        )
+    except Conflict as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Invitation sent to %(email)s.") % {"email": participant.email})
+    return redirect("console:participants-detail", participant.pk)
 
 
 QR_FORMATS = {
