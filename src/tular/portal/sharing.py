@@ -2,7 +2,7 @@
 they carry, and the snippets of the distribution kit.
 
 Every link handed out here is the person's referral link tagged with the place it goes
-(`/r/CODE?ch=whatsapp`, tracking.channels.tagged), so clicks, sign-ups and sales are counted
+(`/r/CODE?ch=whatsapp`, participants.channels.tagged), so clicks, sign-ups and sales are counted
 per channel. The share message is the program's (programs.copy, the manager's words or the
 default) with its merge fields filled with the *plain* link; each button swaps in its own
 tagged link, so the one text in the editable box serves every channel.
@@ -28,17 +28,17 @@ import segno
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from tular.participants.channels import channel_label, tagged
 from tular.participants.qr import qr_png, qr_svg
 from tular.participants.services import referral_url
 from tular.programs.copy import Copy, copy_for, fill
-from tular.tracking.channels import channel_label, tagged
 
 TEXT_PLACEHOLDER = "__TULAR_TEXT__"
 
 
 @dataclass(frozen=True)
 class Channel:
-    name: str  # a tracking.channels.CHANNELS key
+    name: str  # a participants.channels.CHANNELS key
     icon: str  # templates/icons/<icon>.svg
     mode: str  # "inline" | "separate" | "link" (see the module's docstring)
     pattern: str  # the URL, with {text}, {url} and {subject} encoded

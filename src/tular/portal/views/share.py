@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from tular.participants.channels import tagged
 from tular.portal import sharing, stats
 from tular.portal.access import portal_view
 from tular.portal.branding import brand_of
 from tular.programs.wording import incentives_in_words
-from tular.tracking.channels import tagged
 
 QR_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 FLYER_SIZES = ("a4", "a5")
