@@ -108,10 +108,14 @@ def test_the_page_shows_the_channel_table(referrer):
 
     html = portal_client_for(referrer, "en").get(activity_url(referrer)).content.decode()
 
-    row = html.split('data-channel="telegram"')[1].split("</tr>")[0]
+    row = html.split('<tr data-channel="telegram"')[1].split("</tr>")[0]
     assert "Telegram" in row
     assert [cell.split("<")[0] for cell in row.split('class="num">')[1:]] == ["2", "1", "1"]
     assert "IDR100,000" in row
+    # A phone reads the same as a line.
+    line = html.split('<li class="list-group-item py-2" data-channel="telegram">')[1]
+    line = " ".join(line.split("</li>")[0].split())
+    assert "2 clicks · 1 sign-up · 1 sale ·" in line and "IDR100,000" in line
 
 
 # ----------------------------------------------------------------------------- referrals
@@ -257,15 +261,27 @@ def test_the_friends_own_reward_is_theirs(referrer):
     assert stats.reward_groups(referrer) == []
 
 
-def test_each_status_lists_its_newest_rewards_and_counts_them_all(referrer, monkeypatch):
+def test_each_status_lists_a_few_and_counts_them_all(frozen_clock, referrer, monkeypatch):
     monkeypatch.setattr(stats, "REWARDS_PER_STATUS", 3)
-    for _ in range(5):
-        make_sale(referral_via(referrer, None), 10000000)
+    for day in range(5):  # Rp1.250 … Rp1.254, a day apart
+        make_sale(referral_via(referrer, None), 10000000 + day * 800)
+        frozen_clock.advance(days=1)
+    frozen_clock.advance(days=11)  # the first three are out of their hold
+    rewards_release_due()
+    for day in range(5):
+        make_sale(referral_via(referrer, None), 20000000 + day * 800)
+        frozen_clock.advance(days=1)
 
+    approved = group(referrer, "approved")
     pending = group(referrer, "pending")
 
-    assert (pending.count, len(pending.rewards), pending.more) == (5, 3, 2)
-    assert pending.totals == [("IDR", 5 * 1250000)]
+    # Of the approved, the newest; of the pending, those whose hold ends soonest.
+    assert [r.amount for r in approved.rewards] == [1250200, 1250100, 1250000]
+    assert [r.amount for r in pending.rewards] == [1250300, 1250400, 2500000]
+    assert (pending.count, len(pending.rewards), pending.more) == (7, 3, 4)
+    assert pending.totals == [("IDR", 1250300 + 1250400 + 5 * 2500000 + 1000)]
+    # The first two were due meanwhile (the worker releases them next), the third is held.
+    assert [r.expected for r in pending.rewards] == ["hold_over", "hold_over", "hold"]
 
 
 # ----------------------------------------------------------------------------- balance

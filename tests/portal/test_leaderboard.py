@@ -96,7 +96,7 @@ def test_ranks_and_own_position(board, referrer):
     assert [(s.rank, s.referrals, s.name, s.is_you) for s in result.top] == [
         (1, 5, "Sinta W.", False),
         (2, 4, "", False),  # Bayu did not consent
-        (3, 3, "Andi", True),
+        (3, 3, "", True),  # Andi sees "You"; others "A participant" until he consents
     ]
     assert result.you.rank == 3 and result.you_in_top
 
@@ -109,6 +109,7 @@ def test_the_page_hides_names_without_consent(board, referrer):
     assert "Bayu" not in html and "Pratama" not in html and "Wulandari" not in html
     assert "Seorang peserta" in html
     assert 'class="portal-board-you"' in html
+    assert "(Andi)" not in html  # his own row says "Anda": his name is not shown to anyone
 
 
 def test_in_english(board, referrer):
@@ -205,6 +206,7 @@ def test_consent_toggle(board, referrer):
     page = client.get(response["Location"]).content.decode()
     assert "Nama Anda kini ditampilkan di papan peringkat." in page
     assert "Sembunyikan nama saya" in page
+    assert "(Andi)" in page  # his row: "Anda (Andi)", as the others now see it
     entry = AuditEntry.objects.get(action="participant.leaderboard_consent")
     assert entry.after == {"leaderboard_consent": True}
     assert referrer.email in entry.actor

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q, Sum, Window
+from django.db.models import Case, Count, F, Q, Sum, When, Window
 from django.db.models.functions import Rank, RowNumber
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from tular.tracking.channels import CHANNELS, channel_label
 from tular.tracking.models import Click
 
 REFERRALS_PER_PAGE = 20
-REWARDS_PER_STATUS = 10  # the newest of each status; the group's header counts them all
+REWARDS_PER_STATUS = 10  # listed of each status; the group's header counts them all
 PAYOUTS_SHOWN = 24
 LEADERBOARD_TOP = 10
 
@@ -299,7 +299,8 @@ def _expected(reward: Reward, now: datetime) -> tuple[str, datetime | None]:
 
 def reward_groups(participant) -> list[RewardGroup]:
     """The person's rewards by status (REWARD_STATUS_ORDER, empty groups left out): each group
-    counts and sums all its rewards and lists the newest REWARDS_PER_STATUS. Two queries."""
+    counts and sums all its rewards and lists REWARDS_PER_STATUS of them: the pending ones
+    whose hold ends soonest, of the other statuses the newest. Two queries."""
     mine = Reward.objects.filter(participant=participant)
     counts: dict = defaultdict(int)
     totals: dict = defaultdict(lambda: defaultdict(int))
@@ -311,17 +312,19 @@ def reward_groups(participant) -> list[RewardGroup]:
         counts[item["status"]] += item["n"]
         if item["currency"] and item["amount"] is not None:
             totals[item["status"]][item["currency"]] += item["amount"] - (item["reversed"] or 0)
+    # Pending ones soonest out of their hold first, the others newest first.
+    soonest = Case(When(status=RewardStatus.pending, then=F("hold_until")))
     newest = (
         mine.annotate(
             position=Window(
                 RowNumber(),
                 partition_by=[F("status")],
-                order_by=[F("created_at").desc(), F("id").desc()],
+                order_by=[soonest.asc(nulls_last=True), F("created_at").desc(), F("id").desc()],
             )
         )
         .filter(position__lte=REWARDS_PER_STATUS)
         .select_related("referral", "payout")
-        .order_by("-created_at", "-id")
+        .order_by("position")
     )
     now = clock.now()
     listed: dict = defaultdict(list)
@@ -428,7 +431,9 @@ def summary(participant) -> Summary:
 class Standing:
     rank: int
     referrals: int
-    name: str  # "" when the participant did not consent (the page says "A participant")
+    # As others see it: "" when the participant did not consent (the page says "A participant",
+    # or "You" on the person's own row).
+    name: str
     is_you: bool
 
 
@@ -483,7 +488,7 @@ def leaderboard(*, program, participant, since: datetime | None = None) -> Board
             referrals=row["n"],
             name=(
                 first_name_and_initial(row["participant__name"])
-                if row["participant__leaderboard_consent"] or is_you
+                if row["participant__leaderboard_consent"]
                 else ""
             ),
             is_you=is_you,
