@@ -9,7 +9,7 @@
   var data = (script && script.dataset) || {};
   var a = d.createElement("a");
   a.href = (script && script.src) || "/";
-  var origin = a.protocol + "//" + a.host;
+  var origin = data.origin || a.protocol + "//" + a.host;  // Tular's, for the panel
   var ID = { via: /^[A-Za-z0-9][\w-]{0,63}$/, click: /^[0-9A-Fa-f-]{32,36}$/ };
   var COOKIE = "tular_ref";
 
@@ -70,9 +70,9 @@
 
   // The "Invite friends" panel: a modal dialog around an iframe of Tular's /portal/widget.
   var open = null;
-  function styled(tag, css) {
+  function styled(tag, css) {  // CSSOM, not a style attribute: fine under a strict CSP
     var el = d.createElement(tag);
-    for (var k in css) el.style[k] = css[k];
+    el.style.cssText = css;
     return el;
   }
   function openPanel(options) {
@@ -85,27 +85,24 @@
     closePanel();
     var id = /^id\b/i.test(data.lang || d.documentElement.lang || "");
     var title = options.title || (id ? "Ajak teman" : "Invite friends");
-    var overlay = styled("div", { position: "fixed", top: 0, right: 0, bottom: 0, left: 0,
-      zIndex: 2147483647, background: "rgba(0,0,0,.55)", display: "flex", alignItems: "center",
-      justifyContent: "center", padding: "12px" });
-    var box = styled("div", { background: "#fff", borderRadius: "8px", width: "100%",
-      maxWidth: "440px", height: "100%", maxHeight: "620px", display: "flex",
-      flexDirection: "column", overflow: "hidden", boxShadow: "0 8px 32px rgba(0,0,0,.3)" });
+    var overlay = styled("div", "position:fixed;top:0;right:0;bottom:0;left:0;z-index:2147483647;" +
+      "background:rgba(0,0,0,.55);display:flex;align-items:center;justify-content:center;padding:12px");
+    var box = styled("div", "background:#fff;border-radius:8px;width:100%;max-width:440px;" +
+      "height:100%;max-height:620px;display:flex;flex-direction:column;overflow:hidden");
     box.setAttribute("role", "dialog");
     box.setAttribute("aria-modal", "true");
     box.setAttribute("aria-label", title);
-    var close = styled("button", { alignSelf: "flex-end", width: "44px", height: "44px",
-      border: 0, background: "transparent", color: "#333", font: "28px/1 sans-serif",
-      cursor: "pointer" });
+    var close = styled("button", "align-self:flex-end;width:44px;height:44px;border:0;" +
+      "background:none;color:#333;font:28px/1 sans-serif;cursor:pointer");
     close.type = "button";
     close.textContent = "\u00d7";
     close.setAttribute("aria-label", id ? "Tutup" : "Close");
-    var frame = styled("iframe", { border: 0, width: "100%", flex: "1 1 auto" });
+    var frame = styled("iframe", "border:0;width:100%;flex:1 1 auto");
     frame.title = title;
     frame.setAttribute("allow", "clipboard-write");
     frame.src = origin + "/portal/widget?token=" + encodeURIComponent(token);
     // Focus stays inside: the guards before and after send it round.
-    var first = styled("span", {}), last = styled("span", {});
+    var first = d.createElement("span"), last = d.createElement("span");
     first.tabIndex = last.tabIndex = 0;
     first.addEventListener("focus", function () { frame.focus(); });
     last.addEventListener("focus", function () { close.focus(); });
