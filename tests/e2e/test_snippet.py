@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import run_tular
@@ -273,4 +274,30 @@ def test_a_bad_token_shows_the_panel_asking_to_reopen_it(browser, shop):
     expect(panel.get_by_role("heading", name="Panel ini tidak dapat dibuka")).to_be_visible()
     # the panel's own 403 (and the browser's note of it), nothing else
     assert tab.problems and all("/portal/widget?token=not-a-token" in p for p in tab.problems)
+    tab.context.close()
+
+
+def serious_violations(tab) -> list[str]:
+    """axe-core's serious and critical violations on the page as drawn."""
+    return [
+        f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes'][:3]]}"
+        for v in Axe().run(tab).response["violations"]
+        if v["impact"] in {"serious", "critical"}
+    ]
+
+
+@pytest.mark.parametrize("language", ["id", "en"])
+def test_the_panel_and_its_dialog_pass_axe(browser, shop, api, andi, language):
+    issued = api.post(f"/api/v1/participants/{andi['id']}/widget-token").json()
+    tab = new_tab(browser, language=language, viewport=PHONE)
+    # the panel itself, as the iframe shows it
+    tab.goto(issued["widget_url"])
+    expect(tab.locator("#widget-link")).to_be_visible()
+    assert not serious_violations(tab), serious_violations(tab)
+    # the dialog around it, on the shop's page
+    tab.goto(f"{shop}/signup.html")
+    tab.evaluate("token => Tular.openPanel({token: token})", issued["token"])
+    expect(tab.get_by_role("dialog")).to_be_visible()
+    assert not serious_violations(tab), serious_violations(tab)
+    assert not tab.problems, tab.problems
     tab.context.close()
