@@ -33,6 +33,7 @@ from tular.participants.services import (
     participant_update,
     referral_url,
 )
+from tular.participants.signin import portal_invite
 from tular.participants.widget import widget_token
 from tular.programs.services import program_named_in_body
 from tular.referrals import selectors as referral_selectors
@@ -315,3 +316,31 @@ def create_widget_token(request, participant_id: str):
     base = (settings.TULAR_PUBLIC_URL or request.build_absolute_uri("/")).rstrip("/")
     url = f"{base}{reverse('portal:widget')}?{urlencode({'token': token})}"
     return Status(201, {"token": token, "expires_at": expires_at, "widget_url": url})
+
+
+# ---------------------------------------------------------------- the portal invitation
+
+
+class PortalInvitationOut(BaseModel):
+    sent_to: str = Field(description="The participant's e-mail address the invitation goes to.")
+    language: str = Field(description="The participant's language, the e-mail's.")
+
+
+@router.post(
+    "/{participant_id}/portal-invitation",
+    response={202: PortalInvitationOut},
+    openapi_extra={"responses": {409: {"description": "Invited three times today already."}}},
+)
+def invite_to_portal(request, participant_id: str):
+    """E-mail the participant an invitation to share (R9): their link and code, a WhatsApp
+    button carrying the program's share message with the link, and a sign-in link to their
+    portal (valid 15 minutes, single use; later the portal's sign-in page sends a fresh one).
+    The e-mail is queued and sent by the worker (202). At most three a day per participant
+    (409 beyond). The console's "Invite to the portal" button does the same."""
+    participant = _participant(request, participant_id)
+    portal_invite(
+        participant=participant,
+        base_url=request.build_absolute_uri("/").rstrip("/"),
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return Status(202, {"sent_to": participant.email, "language": participant.locale})
