@@ -435,3 +435,8 @@ def test_the_rules_page(referrer, language, heading, words):
     assert heading in html and words in html
     for sentence in rules_in_words(program=referrer.program, language=language):
         assert escape(sentence) in html
+    # The friend's side as the referrer reads it ("when they sign up"), never as the landing
+    # page says it to the friend ("when you sign up").
+    if language == "en":
+        assert "Your friend gets IDR50,000 when they sign up through your link." in html
+        assert "when you sign up" not in html
