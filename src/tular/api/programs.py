@@ -45,6 +45,7 @@ def _program_out(program: Program) -> dict:
         "clawback_days": program.clawback_days,
         "monetary_rewards_allowed": program.monetary_rewards_allowed,
         "rules": program.rules,
+        "leaderboard": program.leaderboard,
         "created_at": program.created_at,
         "status": program.status,
         "monetary_rewards_changed_by": program.monetary_rewards_changed_by,
@@ -104,7 +105,8 @@ def update_program(request, slug: str, payload: ProgramPatch):
     the field's description for what each means. An archived program's other settings are
     read-only (409) unless the same request sets it back to `active` or `paused`. Turning
     `monetary_rewards_allowed` on or off records who did it and when
-    (`monetary_rewards_changed_by`, `monetary_rewards_changed_at`).
+    (`monetary_rewards_changed_by`, `monetary_rewards_changed_at`). `leaderboard` shows or
+    hides the program's leaderboard in the referrers' portal (names only with consent).
     """
     program = program_update(
         program=_program(request, slug),

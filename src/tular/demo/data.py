@@ -23,18 +23,20 @@ def idr(rupiah: int) -> int:
     return rupiah * 100
 
 
+# A program's destination is its own landing page, /join/<slug> on the demo's server (the
+# loader knows its address), so a demo referral link ends on a real page.
 PROGRAMS: list[dict] = [
     {
         "slug": "ajak-teman",
         "name": "Ajak Teman Belanja",
         "kind": "customer",
         "currency": "IDR",
-        "destination_url": f"{SHOP}/daftar",
         "allowed_hosts": HOSTS,
         "attribution": {"model": "last_touch", "window_days": 30},
         "hold_days": 14,
         "auto_approve_below": idr(7_500_000),
         "clawback_days": 30,
+        "leaderboard": True,  # R40: the referrers see who refers most (names with consent)
         "rules": [
             # The friend: Rp50.000 off the first order on sign-up.
             {"trigger": "signup", "recipient": "friend", "kind": "fixed", "amount": idr(50_000)},
@@ -56,7 +58,6 @@ PROGRAMS: list[dict] = [
         "name": "Program Afiliasi Toko Andalan",
         "kind": "affiliate",
         "currency": "IDR",
-        "destination_url": f"{SHOP}/",
         "allowed_hosts": HOSTS,
         "attribution": {"model": "last_touch", "window_days": 60},
         "hold_days": 30,
@@ -85,7 +86,6 @@ PROGRAMS: list[dict] = [
         "name": "Mitra Reseller Andalan",
         "kind": "reseller",
         "currency": "IDR",
-        "destination_url": f"{SHOP}/mitra",
         "allowed_hosts": HOSTS,
         "attribution": {"model": "first_touch", "window_days": 90},
         "hold_days": 14,
@@ -124,7 +124,6 @@ PROGRAMS: list[dict] = [
         "name": "Referensi Karyawan",
         "kind": "employee",
         "currency": "IDR",
-        "destination_url": f"{SHOP}/karier",
         "allowed_hosts": HOSTS,
         "attribution": {"model": "first_touch", "window_days": 180},
         # The bonus waits for the end of the new colleague's three-month probation.
@@ -153,7 +152,6 @@ PROGRAMS: list[dict] = [
         "name": "Jaringan Profesional Andalan",
         "kind": "network",
         "currency": "IDR",
-        "destination_url": f"{SHOP}/bisnis",
         "allowed_hosts": HOSTS,
         "attribution": {"model": "first_touch", "window_days": 90},
         "hold_days": 0,
@@ -279,20 +277,31 @@ TIKTOK = "https://www.tiktok.com/"
 YOUTUBE = "https://www.youtube.com/"
 LINKEDIN = "https://www.linkedin.com/"
 CHANNELS: dict[str, list[tuple[str, float]]] = {
-    "customer": [(WHATSAPP, 55), (INSTAGRAM, 18), (FACEBOOK, 15), ("", 12)],
+    "customer": [(WHATSAPP, 60), (INSTAGRAM, 15), (FACEBOOK, 13), ("", 12)],
     "affiliate": [
-        ("site", 30),
-        (INSTAGRAM, 20),
-        (TIKTOK, 15),
-        (YOUTUBE, 12),
+        ("site", 25),
+        (INSTAGRAM, 15),
+        (TIKTOK, 12),
+        (YOUTUBE, 10),
         (FACEBOOK, 8),
-        (WHATSAPP, 10),
-        ("", 5),
+        (WHATSAPP, 22),
+        ("", 8),
     ],
     "reseller": [(WHATSAPP, 50), (FACEBOOK, 20), ("", 20), (LINKEDIN, 10)],
     "employee": [(LINKEDIN, 50), (WHATSAPP, 30), ("", 20)],
     "network": [(LINKEDIN, 40), ("", 40), (WHATSAPP, 20)],
 }
+
+# The share button a visit came through (Click.channel, R13), by where it came from: WhatsApp,
+# Facebook and LinkedIn visits through their buttons, visits from a bio or a video as a link
+# shared as it is (""), visits without a referrer from e-mail, Telegram, QR codes, X or a link
+# copied by hand.
+CHANNEL_OF_REFERRER = {WHATSAPP: "whatsapp", FACEBOOK: "facebook", LINKEDIN: "linkedin"}
+UNREFERRED_CHANNELS = [("", 25), ("email", 30), ("telegram", 18), ("qr", 17), ("x", 10)]
+# An affiliate's own site: a post (the link as it is), their newsletter or their signature.
+SITE_CHANNELS = [("", 50), ("newsletter", 25), ("signature", 25)]
+# How many of the listed referrers agreed to show their name on the leaderboard: every other.
+LEADERBOARD_CONSENT_EVERY = 2
 
 ANDROID = [
     "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -333,11 +342,11 @@ DESKTOP = [
     "Chrome/126.0.0.0 Safari/537.36 Edg/126.0.0.0",
 ]
 DEEP_LINKS = [
-    "/produk/rice-cooker-digital-1-8l",
-    "/produk/blender-kaca-2-liter",
-    "/produk/setrika-uap-portabel",
-    "/promo/gajian",
-    "/kategori/dapur",
+    f"{SHOP}/produk/rice-cooker-digital-1-8l",
+    f"{SHOP}/produk/blender-kaca-2-liter",
+    f"{SHOP}/produk/setrika-uap-portabel",
+    f"{SHOP}/promo/gajian",
+    f"{SHOP}/kategori/dapur",
 ]
 # Documentation addresses (RFC 5737): realistic-looking, but nobody's.
 IP_NETS = ["192.0.2.", "198.51.100.", "203.0.113."]
@@ -399,3 +408,49 @@ SIGNUP_RATE = 0.06
 BUY_RATE = 0.65
 # Approved rewards are paid out this often (days), as a well-run program would.
 PAYOUT_EVERY_DAYS = 14
+
+# The customer program's landing page in Indonesian, as its marketing manager wrote it (the
+# incentive is left to the default, written from the rules), with an A/B test of the headline
+# that has been running for three weeks.
+LANDING_COPY = {
+    "program": "ajak-teman",
+    "language": "id",
+    "changes": {
+        "headline": "Belanja hemat bersama teman",
+        "value_proposition": (
+            "Peralatan rumah tangga pilihan dengan harga jujur, dikirim ke seluruh Indonesia. "
+            "Teman Anda sudah belanja di Toko Andalan; daftar kurang dari satu menit."
+        ),
+        "button": "Daftar dan klaim hadiah",
+        "faq": [
+            {
+                "q": "Kapan potongan Rp50.000 saya bisa dipakai?",
+                "a": "Segera setelah Anda mendaftar: potongannya tercatat di akun Anda dan "
+                "berlaku untuk belanja pertama minimal Rp150.000.",
+            },
+            {
+                "q": "Apakah ada biaya pendaftaran?",
+                "a": "Tidak. Mendaftar gratis dan tidak mewajibkan Anda berbelanja.",
+            },
+            {
+                "q": "Ke mana saja Toko Andalan mengirim?",
+                "a": "Ke seluruh Indonesia, gratis ongkos kirim untuk belanja di atas Rp300.000.",
+            },
+            {
+                "q": "Apa yang terjadi dengan data saya?",
+                "a": "Toko Andalan memakai nama dan email Anda untuk membuat akun dan berterima "
+                "kasih kepada teman yang mengajak Anda. Data Anda tidak dijual atau dibagikan.",
+            },
+        ],
+        "share_message": (
+            "Halo! Saya sering belanja di Toko Andalan: barangnya bagus dan pengirimannya "
+            "cepat. Daftar lewat tautan saya dan Anda dapat potongan Rp50.000 untuk belanja "
+            "pertama: {link}"
+        ),
+        "test_element": "headline",
+        "test_text": "Ajak teman, sama-sama dapat hadiah",
+    },
+}
+# The test's counts so far: (visitors, sign-ups) of variants A and B.
+LANDING_TEST_DAYS_AGO = 21
+LANDING_TEST_COUNTS = {"a": (318, 21), "b": (297, 29)}

@@ -30,6 +30,7 @@ from tular.core.ids import new_uuid7
 from tular.demo.data import (
     ANDROID,
     BUY_RATE,
+    CHANNEL_OF_REFERRER,
     CHANNELS,
     DEEP_LINKS,
     DEMO_SLUGS,
@@ -41,6 +42,10 @@ from tular.demo.data import (
     INSTAGRAM,
     IP_NETS,
     IPHONE,
+    LANDING_COPY,
+    LANDING_TEST_COUNTS,
+    LANDING_TEST_DAYS_AGO,
+    LEADERBOARD_CONSENT_EVERY,
     LINKEDIN,
     MAIL_DOMAINS,
     PAYOUT_EVERY_DAYS,
@@ -49,6 +54,8 @@ from tular.demo.data import (
     PURCHASES,
     SEED,
     SIGNUP_RATE,
+    SITE_CHANNELS,
+    UNREFERRED_CHANNELS,
     WEEKDAY_WEIGHTS,
     WIB,
     WINDOW_DAYS,
@@ -58,13 +65,15 @@ from tular.demo.data import (
 from tular.participants.codes import ALPHABET, LENGTH
 from tular.participants.models import Participant
 from tular.participants.services import DEFAULT_PARTICIPANT_KIND, normalise_email, referral_url
-from tular.programs.models import Program
+from tular.programs.copy import copy_save
+from tular.programs.models import LandingStat, Program
 from tular.programs.rules import ProgramSettings
 from tular.programs.services import program_create, program_set_status
 from tular.referrals.models import Referral
 from tular.referrals.services import referral_clear, referral_reject, track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
 from tular.rewards.services import rewards_release_due
+from tular.tracking.channels import tagged
 from tular.tracking.models import Click
 from tular.workspaces.audit import Actor
 from tular.workspaces.models import Invitation, Membership, Role, Workspace
@@ -91,6 +100,7 @@ def load_demo(*, workspace) -> str:
                 Workspace.objects.filter(pk=workspace.pk).update(name=DEMO_WORKSPACE_NAME)
                 workspace.name = DEMO_WORKSPACE_NAME
             programs = _create_programs(workspace=workspace, now=now)
+            _write_landing_page(programs=programs, now=now)
             participants = _enrol_people(workspace=workspace, programs=programs, rng=rng, now=now)
             clicks = _make_clicks(programs=programs, participants=participants, rng=rng, now=now)
             Click.objects.bulk_create(clicks, batch_size=500)
@@ -139,6 +149,7 @@ def _create_programs(*, workspace, now: datetime) -> dict[str, Program]:
     for spec in PROGRAMS:
         settings = ProgramSettings.model_validate(
             {key: value for key, value in spec.items() if key not in HISTORY_KEYS}
+            | {"destination_url": landing_page_url(spec["slug"])}
         )
         try:
             program = program_create(workspace=workspace, config=settings, actor=ACTOR)
@@ -149,6 +160,28 @@ def _create_programs(*, workspace, now: datetime) -> dict[str, Program]:
         program.created_at = program.updated_at = launched
         programs[program.slug] = program
     return programs
+
+
+def landing_page_url(slug: str) -> str:
+    """The program's landing page on the demo's own server: where its links lead."""
+    base = settings.TULAR_PUBLIC_URL or "http://localhost:8000"
+    return f"{base}/join/{slug}"
+
+
+def _write_landing_page(*, programs, now: datetime) -> None:
+    """One program's landing page in the manager's own Indonesian words, through the
+    service (audited), and its A/B test with three weeks of visitors and sign-ups."""
+    program = programs[LANDING_COPY["program"]]
+    language = LANDING_COPY["language"]
+    started = now - timedelta(days=LANDING_TEST_DAYS_AGO)
+    with clock.frozen(started):  # the test started then (copy_save stamps it)
+        copy_save(program=program, language=language, changes=LANDING_COPY["changes"], actor=ACTOR)
+    LandingStat.objects.bulk_create(
+        LandingStat(
+            program=program, language=language, variant=variant, visitors=seen, signups=joined
+        )
+        for variant, (seen, joined) in LANDING_TEST_COUNTS.items()
+    )
 
 
 def _spec(slug: str) -> dict:
@@ -194,6 +227,7 @@ def _enrol_people(*, workspace, programs, rng: random.Random, now: datetime) -> 
                 locale=person.locale,
                 code=code,
                 created_at=launched + timedelta(seconds=rng.uniform(0, span)),
+                leaderboard_consent=index % LEADERBOARD_CONSENT_EVERY == 0,
             )
         )
     _draw_free_codes(participants, rng)
@@ -251,8 +285,22 @@ def _user_agent(rng: random.Random, referrer: str) -> str:
     return rng.choice(ANDROID if rng.random() < 0.8 else IPHONE)
 
 
+def _share_channel(referrer: str, tags: random.Random) -> str:
+    """The share button behind a visit from `referrer` (Click.channel; "site" is an
+    affiliate's own site)."""
+    if referrer in CHANNEL_OF_REFERRER:
+        return CHANNEL_OF_REFERRER[referrer]
+    if referrer and referrer != "site":
+        return ""  # a link in a bio or under a video: shared as it is
+    channels, weights = zip(*(SITE_CHANNELS if referrer else UNREFERRED_CHANNELS), strict=True)
+    return tags.choices(channels, weights=weights)[0]
+
+
 def _make_clicks(*, programs, participants, rng: random.Random, now: datetime) -> list[Click]:
     window_start = now - timedelta(days=WINDOW_DAYS) + timedelta(minutes=1)
+    # The share buttons are drawn from their own sequence: the rest of the history stays as
+    # it was before clicks had channels.
+    tags = random.Random(SEED + 1)
     people = {id(p): person for p, person in zip(participants, PEOPLE, strict=True)}
     rows = []
     for spec in PROGRAMS:
@@ -269,6 +317,7 @@ def _make_clicks(*, programs, participants, rng: random.Random, now: datetime) -
                 rng=rng, count=max(1, round(count / rng.uniform(3, 8))), since=since, now=now
             )
             share_channels = rng.choices(channels, weights=channel_weights, k=len(shares))
+            share_tags = [_share_channel(referrer, tags) for referrer in share_channels]
             reach = [rng.paretovariate(2.5) for _ in shares]
             for _ in range(count):
                 share = rng.choices(range(len(shares)), weights=reach)[0]
@@ -279,9 +328,12 @@ def _make_clicks(*, programs, participants, rng: random.Random, now: datetime) -
                 referrer = share_channels[share]
                 if referrer == "site":
                     referrer = person.site or INSTAGRAM
+                channel = share_tags[share]
                 landing = referral_url(participant.code)
                 if spec["kind"] == "affiliate" and rng.random() < 0.4:
                     landing += f"?to={rng.choice(DEEP_LINKS)}"
+                if channel:
+                    landing = tagged(landing, channel)
                 rows.append(
                     (
                         at,
@@ -290,6 +342,7 @@ def _make_clicks(*, programs, participants, rng: random.Random, now: datetime) -
                         landing,
                         _user_agent(rng, referrer),
                         rng.choice(IP_NETS) + str(rng.randint(1, 254)),
+                        channel,
                     )
                 )
     rows.sort(key=lambda row: row[0])  # so the time-ordered ids follow the click times
@@ -305,8 +358,9 @@ def _make_clicks(*, programs, participants, rng: random.Random, now: datetime) -
             referrer=referrer,
             ip=ip,
             user_agent=user_agent,
+            channel=channel,
         )
-        for at, participant, referrer, landing, user_agent, ip in rows
+        for at, participant, referrer, landing, user_agent, ip, channel in rows
     ]
 
 

@@ -234,6 +234,12 @@ class ProgramSettings(ProgramConfig):
     currency: Currency
     destination_url: Url
     allowed_hosts: list[Host] = Field(default_factory=list, max_length=50)
+    leaderboard: bool = Field(
+        default=False,
+        strict=True,
+        description="The referrers' portal shows a leaderboard of this program (R40); a "
+        "participant's name appears on it only with their consent.",
+    )
 
     @field_validator("destination_url")
     @classmethod

@@ -64,6 +64,7 @@ def _stored_values(settings: ProgramSettings) -> dict:
         "clawback_days": settings.clawback_days,
         "monetary_rewards_allowed": settings.monetary_rewards_allowed,
         "rules": [rule.model_dump(mode="json", exclude_none=True) for rule in settings.rules],
+        "leaderboard": settings.leaderboard,
     }
 
 

@@ -1,8 +1,9 @@
-"""Console pages: programs (list, program page, setup wizard for new and edit, status)."""
+"""Console pages: programs (list, program page, setup wizard for new and edit, status, the
+landing page's and messages' texts)."""
 
 from django.urls import path
 
-from tular.console.views.programs import pages, wizard
+from tular.console.views.programs import copy, pages, wizard
 
 urlpatterns = [
     path("programs/", pages.programs, name="programs"),
@@ -18,4 +19,5 @@ urlpatterns = [
     ),
     path("programs/<slug:slug>/status/", pages.set_status, name="programs-status"),
     path("programs/<slug:slug>/cash/", pages.set_cash, name="programs-cash"),
+    path("programs/<slug:slug>/texts/", copy.program_copy, name="programs-copy"),
 ]

@@ -481,6 +481,16 @@ class HoldsForm(StyledForm, forms.Form):
         ),
     )
 
+    leaderboard = forms.BooleanField(
+        label=_("Leaderboard in the portal"),
+        required=False,
+        initial=False,
+        help_text=_(
+            "Referrers see a ranking of the program's best referrers; a name is shown only "
+            "when its referrer agrees."
+        ),
+    )
+
     def __init__(self, *args, currency: str, rules: list[dict], **kwargs):
         super().__init__(*args, **kwargs)
         self.currency = currency

@@ -67,6 +67,7 @@ FIELD_STEP = {
     "auto_approve_below": "holds",
     "clawback_days": "holds",
     "monetary_rewards_allowed": "holds",
+    "leaderboard": "holds",
 }
 # A setting's form field, where it differs.
 FIELD_OF = {"attribution": "window_days", "rules": "referrer_kind"}
@@ -162,6 +163,8 @@ def _raw_from_program(program: Program) -> tuple[dict, list[str] | None]:
     }
     if program.monetary_rewards_allowed:
         raw["holds"]["monetary_rewards_allowed"] = "on"
+    if program.leaderboard:
+        raw["holds"]["leaderboard"] = "on"
     slots = _slots(program.rules)
     if slots is None:
         return raw, None
@@ -264,6 +267,7 @@ def _values(step: str, form) -> dict:
         "auto_approve_below": data["auto_approve_below"],
         "clawback_days": data["clawback_days"],
         "monetary_rewards_allowed": data["monetary_rewards_allowed"],
+        "leaderboard": data["leaderboard"],
     }
 
 
