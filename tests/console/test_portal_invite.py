@@ -56,6 +56,8 @@ def test_the_invited_participant_shares_from_the_real_e_mail(
     text = mail.text
     link = f"http://testserver/r/{sinta.code}"
     assert link in text and sinta.code in text
+    # what she earns, said to her (not the friend's side)
+    assert "Anda mendapat" in text and "Teman Anda mendapat" not in text
     # the WhatsApp button's text carries her link, tagged with its channel
     whatsapp = re.search(r"https://wa\.me/\?\S+", text)[0]
     message = parse_qs(urlsplit(whatsapp).query)["text"][0]

@@ -27,6 +27,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,7 @@ from tular.participants.channels import tagged
 from tular.participants.models import MagicLink, Participant, SignInRequest
 from tular.participants.services import normalise_email, referral_url
 from tular.programs.copy import copy_for, fill
+from tular.programs.wording import incentives_in_words
 from tular.workspaces.audit import Actor, audit_record
 
 LINK_LIFETIME = timedelta(minutes=15)
@@ -219,6 +221,9 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
         language = participant.locale if participant.locale in LANGUAGES else "id"
         link = referral_url(participant.code, base)
         copy = copy_for(program=program, language=language)
+        reward = incentives_in_words(program=program, language=language)["referrer"]
+        with translation.override(language):
+            earns = _("You get %(reward)s.") % {"reward": reward} if reward else ""
         message = fill(
             copy.share_message,
             link=tagged(link, "whatsapp"),
@@ -246,8 +251,7 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
                 "referral_url": link,
                 "code": participant.code,
                 "whatsapp_url": "https://wa.me/?" + urlencode({"text": message}),
-                "referrer_incentive": copy.referrer_incentive,
-                "friend_incentive": copy.incentive,
+                "referrer_incentive": earns,
                 "sign_in_url": base
                 + reverse("portal:sign-in")
                 + "?"
