@@ -77,3 +77,9 @@ def manager_invites(browser, demo_url: str, *, search: str) -> str:
     assert tab.problems == []
     tab.context.close()
     return email
+
+
+def origin(tab) -> str:
+    """The scheme and host the tab is on: links in e-mails use the public address `up` gives
+    (http://localhost:PORT), and a session belongs to the host it was opened on."""
+    return re.match(r"https?://[^/]+", tab.url)[0]

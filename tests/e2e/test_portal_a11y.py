@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.e2e.portal import demo_with_mail, manager_invites, phone_tab, wait_for_mail
+from tests.e2e.portal import demo_with_mail, manager_invites, origin, phone_tab, wait_for_mail
 from tests.e2e.test_console_a11y import blocking_violations
 from tests.e2e.test_portal_walk import PORTAL_PAGES, PROGRAM, open_portal_from_the_invitation
 
@@ -47,7 +47,7 @@ def test_the_portal_pages_have_no_serious_accessibility_violation(
         tab.wait_for_url(re.compile(rf"/portal/p/{PROGRAM}/$"))
         tab.get_by_role("button", name="EN").click()
     for name, path in PORTAL_PAGES.items():
-        response = tab.goto(running.url + path)
+        response = tab.goto(origin(tab) + path)
         assert response is not None and response.status == 200, name
         assert blocking_violations(tab) == "", name
     assert tab.problems == []
