@@ -42,7 +42,8 @@ class Copy:
     headline: str
     value_proposition: str
     incentive: str  # what the friend gets, one line
-    referrer_incentive: str  # what the referrer gets, one line ("" when nothing)
+    # what the referrer gets, told to the friend on the landing page ("" when nothing)
+    referrer_incentive: str
     button: str
     social_proof: str  # "" = the page shows its own count of referred friends
     faq: list[dict] = field(default_factory=list)
@@ -74,8 +75,9 @@ def defaults(*, program: Program, language: str) -> dict:
             else _("Join through a friend's invitation.")
         )
         referrer = (
-            _("Your friend gets %(reward)s.") % {"reward": sides["referrer"]}
-            if sides["referrer"]
+            _("The friend who invited you gets %(reward)s.")
+            % {"reward": sides["referrer_to_friend"]}
+            if sides["referrer_to_friend"]
             else ""
         )
         workspace = program.workspace.name

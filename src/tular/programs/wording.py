@@ -170,28 +170,32 @@ def _settings_sentences(program, rules: list[Rule], locale: str) -> list[str]:
 
 
 def incentives_in_words(*, program, language: str) -> dict[str, str]:
-    """What each side gets, for a landing page's incentive line (R10, R23): {"friend": …,
-    "referrer": …}, each a short phrase joining that side's rewards ("" when none)."""
+    """What each side gets, as short phrases joining that side's rewards ("" when none):
+    "friend" and "referrer" each told to themselves ("… when you pay", "… when a friend
+    pays"), and "referrer_to_friend": the referrer's side told to the friend on the landing
+    page ("… when you pay": the friend's own actions earn it)."""
     locale = BABEL_LOCALE.get(language, "id")
     with translation.override(language):
-        sides = {"friend": [], "referrer": []}
+        to_self = {
+            Trigger.signup: _("%(reward)s when you sign up"),
+            Trigger.qualified: _("%(reward)s when you are qualified"),
+            Trigger.won: _("%(reward)s when your deal is won"),
+            Trigger.sale: _("%(reward)s when you pay"),
+        }
+        to_referrer = {
+            Trigger.signup: _("%(reward)s when a friend signs up"),
+            Trigger.qualified: _("%(reward)s when a lead is qualified"),
+            Trigger.won: _("%(reward)s when a deal is won"),
+            Trigger.sale: _("%(reward)s when a friend pays"),
+        }
+        sides = {"friend": [], "referrer": [], "referrer_to_friend": []}
         for raw in program.rules:
             rule = Rule.model_validate(raw)
-            side = "referrer" if rule.recipient == Recipient.referrer else "friend"
-            reward = _reward_text(rule, program.currency, locale)
-            when = {
-                Trigger.signup: _("%(reward)s when you sign up"),
-                Trigger.qualified: _("%(reward)s when you are qualified"),
-                Trigger.won: _("%(reward)s when your deal is won"),
-                Trigger.sale: _("%(reward)s when you pay"),
-            }[rule.trigger]
-            if side == "referrer":
-                when = {
-                    Trigger.signup: _("%(reward)s when a friend signs up"),
-                    Trigger.qualified: _("%(reward)s when a lead is qualified"),
-                    Trigger.won: _("%(reward)s when a deal is won"),
-                    Trigger.sale: _("%(reward)s when a friend pays"),
-                }[rule.trigger]
-            sides[side].append(when % {"reward": reward})
+            reward = {"reward": _reward_text(rule, program.currency, locale)}
+            if rule.recipient == Recipient.referrer:
+                sides["referrer"].append(to_referrer[rule.trigger] % reward)
+                sides["referrer_to_friend"].append(to_self[rule.trigger] % reward)
+            else:
+                sides["friend"].append(to_self[rule.trigger] % reward)
         joiner = _(" and ")
         return {side: joiner.join(parts) for side, parts in sides.items()}
