@@ -20,8 +20,8 @@ from tests.e2e.console import DESKTOP, new_tab, sign_in
 from tests.e2e.portal import (
     PORTAL_LINK,
     demo_with_mail,
-    origin,
     manager_invites,
+    origin,
     phone_tab,
     wait_for_mail,
 )

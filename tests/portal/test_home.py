@@ -52,3 +52,16 @@ def test_another_workspaces_program_stays_out_of_sight(referrer):
     make_participant(make_program(other, slug="kopi"), name="Andi", email="andi@example.com")
     # signed in to Toko Maju, Andi sees only its program
     assert portal_client_for(referrer).get("/portal/")["Location"] == "/portal/p/hadiah/"
+
+
+def test_an_address_enrolled_twice_in_a_program_sees_it_once(portal_program, referrer):
+    # given Andi was enrolled a second time in the same program (another external id)
+    second = make_participant(portal_program, name="Andi", email="ANDI@example.com")
+    assert second.pk != referrer.pk
+    client = portal_client_for(referrer)
+    # when he opens the portal
+    answer = client.get("/portal/")
+    # then he goes straight to his one program, shown as his first enrolment
+    assert answer.status_code == 302
+    page = client.get(answer["Location"]).content.decode()
+    assert referrer.code in page and second.code not in page

@@ -53,12 +53,20 @@ def signed_in(request) -> dict | None:
 
 
 def participants_of(*, workspace, email_normalised: str) -> list[Participant]:
-    return list(
+    """The person's participants, one per program: where an address was enrolled twice in a
+    program (say by the customer's backend and again as a referred friend), the first
+    enrolment is the one the portal shows."""
+    seen, kept = set(), []
+    for participant in (
         Participant.objects.select_related("program")
         .filter(workspace=workspace, email_normalised=email_normalised)
         .exclude(program__status="archived")
-        .order_by("program__name", "created_at")
-    )
+        .order_by("program__name", "program_id", "created_at", "id")
+    ):
+        if participant.program_id not in seen:
+            seen.add(participant.program_id)
+            kept.append(participant)
+    return kept
 
 
 def language_for(request, *, workspace, participants) -> str:
