@@ -62,6 +62,7 @@ from tular.demo.data import (
     Person,
     idr,
 )
+from tular.participants.channels import tagged
 from tular.participants.codes import ALPHABET, LENGTH
 from tular.participants.models import Participant
 from tular.participants.services import DEFAULT_PARTICIPANT_KIND, normalise_email, referral_url
@@ -73,7 +74,6 @@ from tular.referrals.models import Referral
 from tular.referrals.services import referral_clear, referral_reject, track_sale, track_signup
 from tular.rewards.payouts import payout_create, payout_mark_paid
 from tular.rewards.services import rewards_release_due
-from tular.tracking.channels import tagged
 from tular.tracking.models import Click
 from tular.workspaces.audit import Actor
 from tular.workspaces.models import Invitation, Membership, Role, Workspace

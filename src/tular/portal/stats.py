@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tular.core import clock
+from tular.participants.channels import CHANNELS, channel_label
 from tular.programs import wording
 from tular.programs.rules import Recipient, Rule, Trigger
 from tular.referrals.models import (
@@ -45,7 +46,6 @@ from tular.referrals.models import (
 )
 from tular.rewards import ledger
 from tular.rewards.models import Payout, PayoutItem, Reward, RewardStatus
-from tular.tracking.channels import CHANNELS, channel_label
 from tular.tracking.models import Click
 
 REFERRALS_PER_PAGE = 20
@@ -100,7 +100,7 @@ def friend_label(*, name: str, email: str) -> str:
 
 @dataclass
 class ChannelRow:
-    channel: str  # a key of tracking.channels.CHANNELS, "" for the plain link or code
+    channel: str  # a key of participants.channels.CHANNELS, "" for the plain link or code
     label: str
     clicks: int = 0
     signups: int = 0

@@ -38,7 +38,7 @@ class Click(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     # Where the link was shared (R13): the `ch` of /r/CODE?ch=whatsapp, one of
-    # tular.tracking.channels.CHANNELS; "" when the link was shared as it is.
+    # tular.participants.channels.CHANNELS; "" when the link was shared as it is.
     channel = models.CharField(_("channel"), max_length=16, blank=True, default="", db_default="")
 
     class Meta:
