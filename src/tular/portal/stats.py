@@ -515,34 +515,15 @@ class RulesGroups:
 
 
 def rules_grouped(*, program, language: str) -> RulesGroups:
-    """`rules_in_words`, every sentence of it exactly once, sorted into the rules page's
-    groups (the sentences themselves come from programs.wording; only the sorting is here), and
-    the portal's own lines about payouts and cancellations."""
-    sentences = wording.rules_in_words(program=program, language=language)
-    locale = wording.BABEL_LOCALE.get(language, "id")
-    groups = RulesGroups(incentives=wording.incentives_in_words(program=program, language=language))
-    place: dict[str, list[str]] = {}
+    """`programs.wording.rules_in_groups` (every sentence of the rules once, by what it is
+    about) and the portal's own lines about payouts and cancellations."""
+    grouped = wording.rules_in_groups(program=program, language=language)
+    groups = RulesGroups(
+        incentives=wording.incentives_in_words(program=program, language=language), **grouped
+    )
     with translation.override(language):
         rules = [Rule.model_validate(rule) for rule in program.rules]
-        for rule in rules:
-            parts = wording._rule_sentences(rule, program.currency, locale)
-            if rule.cap is not None:
-                place[parts.pop()] = groups.limits
-            side = groups.you_earn if rule.recipient == Recipient.referrer else groups.friend_gets
-            for sentence in parts:
-                place.setdefault(sentence, side)
-        settings = wording._settings_sentences(program, rules, locale) if rules else []
-        monetary = any(rule.is_monetary for rule in rules)
-        cancel_count = 0
-        if monetary:
-            cancel_count += any(rule.trigger == Trigger.sale for rule in rules)
-            cancel_count += bool(program.clawback_days)
-        for index, sentence in enumerate(settings):
-            in_cancel = index >= len(settings) - cancel_count
-            place.setdefault(sentence, groups.cancel if in_cancel else groups.paid)
-        for sentence in sentences:
-            place.get(sentence, groups.counts).append(sentence)
-        if monetary:
+        if any(rule.is_monetary for rule in rules):
             groups.paid.append(_("Approved cash rewards are paid in the program's next payout."))
             if not program.clawback_days:
                 groups.cancel.append(_("A reward is not taken back when a customer cancels."))

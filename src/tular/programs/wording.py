@@ -22,36 +22,55 @@ from tular.programs.rules import CapPeriod, Recipient, RewardKind, Rule, Trigger
 BABEL_LOCALE = {"id": "id", "en": "en_001"}
 
 
+# The groups a participant reads the rules in (R5), in the portal's order.
+GROUPS = ("counts", "you_earn", "friend_gets", "paid", "limits", "cancel")
+
+
 def rules_in_words(*, program, language: str) -> list[str]:
     """One sentence per rule, then one per setting, in `language` ("id" or "en")."""
+    return [sentence for _group, sentence in _sentences(program=program, language=language)]
+
+
+def rules_in_groups(*, program, language: str) -> dict[str, list[str]]:
+    """The same sentences as `rules_in_words`, each once, by what it is about (GROUPS): what
+    counts as a referral, what you earn, what your friend gets, when it is paid, limits, and
+    what happens on a refund or a cancellation."""
+    groups: dict[str, list[str]] = {group: [] for group in GROUPS}
+    for group, sentence in _sentences(program=program, language=language):
+        groups[group].append(sentence)
+    return groups
+
+
+def _sentences(*, program, language: str) -> list[tuple[str, str]]:
+    """(group, sentence) in the order `rules_in_words` says them."""
     locale = BABEL_LOCALE.get(language, "id")
     with translation.override(language):
         rules = [Rule.model_validate(rule) for rule in program.rules]
-        sentences = []
+        said = []
         if program.status == "paused":
-            sentences.append(_("This program is paused: nothing is earned while it is paused."))
-        elif program.status == "archived":
-            sentences.append(_("This program has ended: nothing more is earned."))
-        sentences.append(
-            ngettext(
-                "A referral counts when the person you invite arrives through your link or uses "
-                "your code and signs up within %(days)d day.",
-                "A referral counts when the person you invite arrives through your link or uses "
-                "your code and signs up within %(days)d days.",
-                program.window_days,
+            said.append(
+                ("counts", _("This program is paused: nothing is earned while it is paused."))
             )
-            % {"days": program.window_days}
-        )
-        sentences.append(_("Referring yourself does not earn a reward."))
+        elif program.status == "archived":
+            said.append(("counts", _("This program has ended: nothing more is earned.")))
+        window = ngettext(
+            "A referral counts when the person you invite arrives through your link or uses "
+            "your code and signs up within %(days)d day.",
+            "A referral counts when the person you invite arrives through your link or uses "
+            "your code and signs up within %(days)d days.",
+            program.window_days,
+        ) % {"days": program.window_days}
+        said.append(("counts", window))
+        said.append(("counts", _("Referring yourself does not earn a reward.")))
         if not rules:
-            sentences.append(_("This program has no rewards yet."))
+            said.append(("counts", _("This program has no rewards yet.")))
         for rule in rules:
-            sentences += _rule_sentences(rule, program.currency, locale)
+            said += _rule_sentences(rule, program.currency, locale)
         if rules:
-            sentences += _settings_sentences(program, rules, locale)
+            said += _settings_sentences(program, rules, locale)
         if not program.monetary_rewards_allowed:
-            sentences.append(_("This program gives non-cash rewards only."))
-        return sentences
+            said.append(("you_earn", _("This program gives non-cash rewards only.")))
+        return said
 
 
 def _money(amount: int, currency: str, locale: str) -> str:
@@ -70,7 +89,8 @@ def _reward_text(rule: Rule, currency: str, locale: str) -> str:
     return _("“%(perk)s”") % {"perk": rule.perk}
 
 
-def _rule_sentences(rule: Rule, currency: str, locale: str) -> list[str]:
+def _rule_sentences(rule: Rule, currency: str, locale: str) -> list[tuple[str, str]]:
+    side = "you_earn" if rule.recipient == Recipient.referrer else "friend_gets"
     reward = _reward_text(rule, currency, locale)
     if rule.recipient == Recipient.referrer:
         templates = {
@@ -86,21 +106,24 @@ def _rule_sentences(rule: Rule, currency: str, locale: str) -> list[str]:
             Trigger.won: _("Your friend gets %(reward)s when their deal is won."),
             Trigger.sale: _("Your friend gets %(reward)s when they pay."),
         }
-    sentences = [templates[rule.trigger] % {"reward": reward}]
+    sentences = [(side, templates[rule.trigger] % {"reward": reward})]
     if rule.trigger == Trigger.sale:
         if rule.duration_months:
             sentences.append(
-                ngettext(
-                    "Every purchase in the first %(months)d month after the customer's first "
-                    "purchase counts.",
-                    "Every purchase in the first %(months)d months after the customer's first "
-                    "purchase counts.",
-                    rule.duration_months,
+                (
+                    side,
+                    ngettext(
+                        "Every purchase in the first %(months)d month after the customer's first "
+                        "purchase counts.",
+                        "Every purchase in the first %(months)d months after the customer's first "
+                        "purchase counts.",
+                        rule.duration_months,
+                    )
+                    % {"months": rule.duration_months},
                 )
-                % {"months": rule.duration_months}
             )
         else:
-            sentences.append(_("Only the customer's first purchase counts."))
+            sentences.append((side, _("Only the customer's first purchase counts.")))
     for tier in sorted(rule.tiers, key=lambda tier: tier.min_conversions):
         rate = (
             _percent(tier.percent, locale)
@@ -108,12 +131,15 @@ def _rule_sentences(rule: Rule, currency: str, locale: str) -> list[str]:
             else _money(tier.amount, currency, locale)
         )
         sentences.append(
-            ngettext(
-                "From %(count)d paying customer referred, you earn %(rate)s instead.",
-                "From %(count)d paying customers referred, you earn %(rate)s instead.",
-                tier.min_conversions,
+            (
+                side,
+                ngettext(
+                    "From %(count)d paying customer referred, you earn %(rate)s instead.",
+                    "From %(count)d paying customers referred, you earn %(rate)s instead.",
+                    tier.min_conversions,
+                )
+                % {"count": tier.min_conversions, "rate": rate},
             )
-            % {"count": tier.min_conversions, "rate": rate}
         )
     if rule.cap is not None:
         amount = _money(rule.cap.amount, currency, locale)
@@ -123,50 +149,46 @@ def _rule_sentences(rule: Rule, currency: str, locale: str) -> list[str]:
             CapPeriod.year: _("At most %(amount)s per year from this reward."),
             CapPeriod.lifetime: _("At most %(amount)s in total from this reward."),
         }[rule.cap.period]
-        sentences.append(per % {"amount": amount})
+        sentences.append(("limits", per % {"amount": amount}))
     return sentences
 
 
-def _settings_sentences(program, rules: list[Rule], locale: str) -> list[str]:
-    sentences = []
+def _settings_sentences(program, rules: list[Rule], locale: str) -> list[tuple[str, str]]:
+    said = []
     if program.hold_days:
-        sentences.append(
-            ngettext(
-                "A reward is confirmed and can be paid after a %(days)d-day hold.",
-                "A reward is confirmed and can be paid after a %(days)d-day hold.",
-                program.hold_days,
-            )
-            % {"days": program.hold_days}
-        )
+        hold = ngettext(
+            "A reward is confirmed and can be paid after a %(days)d-day hold.",
+            "A reward is confirmed and can be paid after a %(days)d-day hold.",
+            program.hold_days,
+        ) % {"days": program.hold_days}
     else:
-        sentences.append(_("A reward is confirmed at once, without a hold."))
+        hold = _("A reward is confirmed at once, without a hold.")
+    said.append(("paid", hold))
     if any(rule.is_monetary for rule in rules):
         if program.auto_approve_below is not None:
-            sentences.append(
-                _(
-                    "Rewards below %(amount)s are approved automatically; larger ones are "
-                    "checked by our team first."
-                )
-                % {"amount": _money(program.auto_approve_below, program.currency, locale)}
-            )
+            approval = _(
+                "Rewards below %(amount)s are approved automatically; larger ones are "
+                "checked by our team first."
+            ) % {"amount": _money(program.auto_approve_below, program.currency, locale)}
         else:
-            sentences.append(_("Every cash reward is checked by our team before it is approved."))
+            approval = _("Every cash reward is checked by our team before it is approved.")
+        said.append(("paid", approval))
         if any(rule.trigger == Trigger.sale for rule in rules):
-            sentences.append(
-                _("If a purchase is refunded, its reward shrinks by the refunded share.")
+            said.append(
+                (
+                    "cancel",
+                    _("If a purchase is refunded, its reward shrinks by the refunded share."),
+                )
             )
         if program.clawback_days:
-            sentences.append(
-                ngettext(
-                    "If the customer cancels within %(days)d day of a reward, that reward is "
-                    "reversed.",
-                    "If the customer cancels within %(days)d days of a reward, that reward is "
-                    "reversed.",
-                    program.clawback_days,
-                )
-                % {"days": program.clawback_days}
-            )
-    return sentences
+            clawback = ngettext(
+                "If the customer cancels within %(days)d day of a reward, that reward is reversed.",
+                "If the customer cancels within %(days)d days of a reward, that reward is "
+                "reversed.",
+                program.clawback_days,
+            ) % {"days": program.clawback_days}
+            said.append(("cancel", clawback))
+    return said
 
 
 def incentives_in_words(*, program, language: str) -> dict[str, str]:
