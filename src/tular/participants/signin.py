@@ -114,7 +114,8 @@ def _participants_by_workspace(email_normalised: str) -> dict:
     return found
 
 
-def _language(chosen: str | None, participants: list, workspace) -> str:
+def language_of_person(chosen: str | None, participants: list, workspace) -> str:
+    """The language chosen (id/en), else the person's on record, else the workspace's."""
     if chosen in LANGUAGES:
         return chosen
     for participant in participants:
@@ -147,7 +148,7 @@ def magic_link_request(
             return 0
         queued = 0
         for workspace, participants in _participants_by_workspace(email_normalised).items():
-            link_language = _language(language, participants, workspace)
+            link_language = language_of_person(language, participants, workspace)
             link_url = _new_link(
                 workspace=workspace,
                 email_normalised=email_normalised,

@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 
 from tular.participants.models import Participant
+from tular.participants.signin import language_of_person
 from tular.workspaces.models import Workspace
 
 SESSION_KEY = "tular_portal"
@@ -71,13 +72,7 @@ def participants_of(*, workspace, email_normalised: str) -> list[Participant]:
 
 def language_for(request, *, workspace, participants) -> str:
     """The session's choice, else the person's language on record, else the workspace's."""
-    chosen = request.session.get(LANGUAGE_KEY)
-    if chosen in LANGUAGES:
-        return chosen
-    for participant in participants:
-        if participant.locale in LANGUAGES:
-            return participant.locale
-    return workspace.default_language if workspace.default_language in LANGUAGES else "id"
+    return language_of_person(request.session.get(LANGUAGE_KEY), participants, workspace)
 
 
 def activate(request, *, language: str, workspace) -> None:

@@ -25,6 +25,18 @@ from tular.programs.copy import LANGUAGES, MAX_FAQ, MAX_MESSAGES, copy_for, copy
 from tular.programs.models import LandingElement, LandingStat, Program, ProgramCopy, ProgramStatus
 from tular.programs.services import program_get
 
+# The texts of ProgramCopy the form edits as they are (the FAQ and the messages apart).
+TEXTS = (
+    "headline",
+    "value_proposition",
+    "incentive",
+    "button",
+    "social_proof",
+    "share_message",
+    "test_element",
+    "test_text",
+)
+
 LANGUAGE_LABELS = {"id": gettext_lazy("Indonesian"), "en": gettext_lazy("English")}
 FAQ_SHOWN = 3
 MERGE_HELP = gettext_lazy(
@@ -126,19 +138,7 @@ class CopyForm(StyledForm, forms.Form):
 
     def changes(self) -> dict:
         data = self.cleaned_data
-        changes = {
-            name: data[name]
-            for name in (
-                "headline",
-                "value_proposition",
-                "incentive",
-                "button",
-                "social_proof",
-                "share_message",
-                "test_element",
-                "test_text",
-            )
-        }
+        changes = {name: data[name] for name in TEXTS}
         changes["faq"] = [
             {"q": data[f"faq_q{i}"], "a": data[f"faq_a{i}"]} for i in range(1, MAX_FAQ + 1)
         ]
@@ -166,19 +166,7 @@ class CopyForm(StyledForm, forms.Form):
 def _initial(saved: ProgramCopy | None) -> dict:
     if saved is None:
         return {}
-    initial = {
-        name: getattr(saved, name)
-        for name in (
-            "headline",
-            "value_proposition",
-            "incentive",
-            "button",
-            "social_proof",
-            "share_message",
-            "test_element",
-            "test_text",
-        )
-    }
+    initial = {name: getattr(saved, name) for name in TEXTS}
     for index, item in enumerate(saved.faq or [], start=1):
         initial[f"faq_q{index}"] = item.get("q", "")
         initial[f"faq_a{index}"] = item.get("a", "")
