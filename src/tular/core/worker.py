@@ -31,7 +31,15 @@ def load_jobs() -> None:
                     raise
 
 
+def _stop_before_the_loop(signum, frame):
+    raise SystemExit(0)
+
+
 def run_worker(*, interval: float = 1.0) -> int:
+    # A stop asked while the worker is still starting (loading every app's jobs, a second or so
+    # on a busy machine) is a clean exit, not a death by SIGTERM: `up` stopped right after it
+    # started must still exit 0. The task loop installs its own graceful handler after this.
+    signal.signal(signal.SIGTERM, _stop_before_the_loop)
     load_jobs()
     stop = threading.Event()
     scheduler = schedule.start_thread(stop)
