@@ -19,7 +19,6 @@ expired, exactly one row changed), so two clicks racing each other sign in once.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import secrets
 from collections import defaultdict
 from datetime import timedelta
@@ -42,6 +41,7 @@ from tular.participants.services import normalise_email, referral_url
 from tular.programs.copy import copy_for, fill
 from tular.programs.wording import incentives_in_words
 from tular.workspaces.audit import Actor, audit_record
+from tular.workspaces.auth import ip_or_none
 
 LINK_LIFETIME = timedelta(minutes=15)
 WINDOW = timedelta(minutes=15)
@@ -71,13 +71,6 @@ def email_hash(email_normalised: str) -> str:
     return hashlib.sha256(email_normalised.encode()).hexdigest()
 
 
-def _ip(raw: str | None) -> str | None:
-    try:
-        return str(ipaddress.ip_address(raw)) if raw else None
-    except ValueError:
-        return None
-
-
 def safe_next(path: str | None) -> str:
     """`path` when it is a page of the portal on this site (/portal/…), else ""."""
     path = (path or "").strip()
@@ -97,7 +90,7 @@ def throttled(*, email_normalised: str, ip: str | None) -> bool:
     recent = SignInRequest.objects.filter(at__gt=since)
     if recent.filter(email_hash=email_hash(email_normalised)).count() >= MAX_PER_ADDRESS:
         return True
-    address = _ip(ip)
+    address = ip_or_none(ip)
     return bool(address) and recent.filter(ip=address).count() >= MAX_PER_IP
 
 
@@ -143,7 +136,9 @@ def magic_link_request(
     now = clock.now()
     with transaction.atomic():
         is_throttled = throttled(email_normalised=email_normalised, ip=ip)
-        SignInRequest.objects.create(email_hash=email_hash(email_normalised), ip=_ip(ip), at=now)
+        SignInRequest.objects.create(
+            email_hash=email_hash(email_normalised), ip=ip_or_none(ip), at=now
+        )
         if is_throttled:
             return 0
         queued = 0

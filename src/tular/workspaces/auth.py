@@ -47,7 +47,8 @@ def _email_hash(email: str) -> str:
     return hashlib.sha256(email.strip().lower().encode()).hexdigest()
 
 
-def _ip(raw: str | None) -> str | None:
+def ip_or_none(raw: str | None) -> str | None:
+    """The IP address as stored (normalised), or None for a missing or malformed one."""
     try:
         return str(ipaddress.ip_address(raw)) if raw else None
     except ValueError:
@@ -63,7 +64,7 @@ def sign_in_wait_minutes(*, email: str, ip: str | None) -> int:
     oldest = list(by_address.values_list("at", flat=True)[:MAX_FAILURES_PER_ADDRESS])
     if len(oldest) >= MAX_FAILURES_PER_ADDRESS:
         waits.append(oldest[-1] + WINDOW)
-    address = _ip(ip)
+    address = ip_or_none(ip)
     if address:
         by_ip = recent.filter(ip=address).order_by("-at")
         oldest = list(by_ip.values_list("at", flat=True)[:MAX_FAILURES_PER_IP])
@@ -75,7 +76,7 @@ def sign_in_wait_minutes(*, email: str, ip: str | None) -> int:
 
 
 def sign_in_failed(*, email: str, ip: str | None) -> None:
-    SignInFailure.objects.create(email_hash=_email_hash(email), ip=_ip(ip), at=clock.now())
+    SignInFailure.objects.create(email_hash=_email_hash(email), ip=ip_or_none(ip), at=clock.now())
 
 
 def sign_in_succeeded(*, email: str) -> None:
