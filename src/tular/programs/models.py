@@ -61,6 +61,36 @@ class Program(models.Model):
     leaderboard = models.BooleanField(
         _("leaderboard in the portal"), default=False, db_default=False
     )
+    # The pipeline of submitted leads (R15, R18, R19, R61): service levels counted from the
+    # submission, the quiet limit after which the referrer gets a progress note, when a lead
+    # that went dark is due for another try, and the boost referred leads get in a CRM's score.
+    sla_acknowledge_hours = models.PositiveIntegerField(
+        _("acknowledge within (hours)"), default=24, db_default=24
+    )
+    sla_contact_hours = models.PositiveIntegerField(
+        _("first contact within (hours)"), default=48, db_default=48
+    )
+    sla_meeting_hours = models.PositiveIntegerField(
+        _("first meeting within (hours)"), default=168, db_default=168
+    )
+    quiet_days = models.PositiveIntegerField(
+        _("progress note after (days without news)"), default=14, db_default=14
+    )
+    dark_recontact_days = models.PositiveIntegerField(
+        _("try a dark lead again after (days)"), default=90, db_default=90
+    )
+    lead_score_boost = models.PositiveSmallIntegerField(
+        _("lead-score boost for referred leads"), default=20, db_default=20
+    )
+    # Pipeline news is transactional: it still reaches a referrer who unsubscribed from asks
+    # and announcements, unless the program says otherwise.
+    pipeline_mail_despite_unsubscribe = models.BooleanField(
+        _("pipeline news despite an unsubscribe"), default=True, db_default=True
+    )
+    # On a won deal, ask the referrer whether the story may become a case study (R61).
+    ask_case_study = models.BooleanField(
+        _("ask for a case study on a win"), default=True, db_default=True
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -89,6 +90,56 @@ class Referral(models.Model):
     first_sale_at = models.DateTimeField(_("first sale"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
+    # ---- the pipeline of submitted leads (R12, R15-R20, R61); empty for tracked sign-ups
+    phone = models.CharField(_("phone"), max_length=40, blank=True, default="", db_default="")
+    lead_notes = models.TextField(_("notes from the referrer"), blank=True, default="", db_default="")
+    # How the lead arrived: api, form (/refer/), portal, csv, console.
+    intake = models.CharField(_("intake"), max_length=16, blank=True, default="", db_default="")
+    heard_from = models.CharField(
+        _("how the lead heard of us"), max_length=200, blank=True, default="", db_default=""
+    )
+    # When the referrer confirmed the lead agreed to share their data (the form's checkbox).
+    consent_at = models.DateTimeField(_("lead's consent"), null=True, blank=True)
+    # The lead's company domain (from a non-public e-mail address), for possible duplicates.
+    company_domain = models.CharField(max_length=253, blank=True, default="", db_default="")
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("possible duplicate of"),
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    deal_value = models.BigIntegerField(_("deal value"), null=True, blank=True)
+    deal_currency = models.CharField(
+        _("deal currency"), max_length=3, blank=True, default="", db_default=""
+    )
+    lead_score = models.SmallIntegerField(_("lead score"), default=0, db_default=0)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    # The next service level due (acknowledge, contact, meeting) and when; empty once met or
+    # when the lead is closed. Kept on the row so the queue sorts and filters in the database.
+    due_kind = models.CharField(max_length=16, blank=True, default="", db_default="")
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    # The service level whose lateness the owner was already told about (told once per level).
+    overdue_told = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # When the referrer was last told anything about this lead (R16).
+    referrer_notified_at = models.DateTimeField(_("referrer last notified"), null=True, blank=True)
+    # A lead that went dark: when to try again (R61), and whether the owner was reminded.
+    recontact_at = models.DateTimeField(_("try again on"), null=True, blank=True)
+    recontact_told_at = models.DateTimeField(null=True, blank=True)
+    # On a win: asked, agreed or declined to a case study (R61).
+    case_study = models.CharField(
+        _("case study"), max_length=16, blank=True, default="", db_default=""
+    )
+
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")
@@ -99,7 +150,12 @@ class Referral(models.Model):
                 name="referral_customer_per_workspace",
             )
         ]
-        indexes = [models.Index(fields=["participant", "created_at"], name="referral_referrer")]
+        indexes = [
+            models.Index(fields=["participant", "created_at"], name="referral_referrer"),
+            models.Index(fields=["program", "status", "due_at"], name="referral_queue"),
+            models.Index(fields=["program", "email_normalised"], name="referral_lead_email"),
+            models.Index(fields=["program", "company_domain"], name="referral_lead_domain"),
+        ]
 
     def __str__(self) -> str:
         return self.name or self.email or str(self.customer_external_id)
@@ -119,6 +175,52 @@ class Referral(models.Model):
         if self.status in PIPELINE_STATUSES:
             return "lead"
         return "code"
+
+
+class ReferralChange(models.Model):
+    """One step of a lead through the pipeline: who moved it, when, from, to, and why.
+    Append-only; the referral's first row has no `from_status` (the submission)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    at = models.DateTimeField(_("at"))
+    actor = models.CharField(_("by"), max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=1000, blank=True)
+    reopened = models.BooleanField(_("reopened"), default=False)
+
+    class Meta:
+        verbose_name = _("referral change")
+        verbose_name_plural = _("referral changes")
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '·'} → {self.to_status}"
+
+
+class ReferralNote(models.Model):
+    """A team member's note on a lead (the console's referral page)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="notes")
+    author = models.CharField(_("author"), max_length=200)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("note")
+        verbose_name_plural = _("notes")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:60]
 
 
 class TrackedEvent(models.Model):
