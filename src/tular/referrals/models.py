@@ -92,7 +92,9 @@ class Referral(models.Model):
 
     # ---- the pipeline of submitted leads (R12, R15-R20, R61); empty for tracked sign-ups
     phone = models.CharField(_("phone"), max_length=40, blank=True, default="", db_default="")
-    lead_notes = models.TextField(_("notes from the referrer"), blank=True, default="", db_default="")
+    lead_notes = models.TextField(
+        _("notes from the referrer"), blank=True, default="", db_default=""
+    )
     # How the lead arrived: api, form (/refer/), portal, csv, console.
     intake = models.CharField(_("intake"), max_length=16, blank=True, default="", db_default="")
     heard_from = models.CharField(

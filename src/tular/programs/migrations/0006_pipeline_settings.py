@@ -4,50 +4,65 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_program_leaderboard_landingstat_programcopy'),
+        ("programs", "0005_program_leaderboard_landingstat_programcopy"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='ask_case_study',
-            field=models.BooleanField(db_default=True, default=True, verbose_name='ask for a case study on a win'),
+            model_name="program",
+            name="ask_case_study",
+            field=models.BooleanField(
+                db_default=True, default=True, verbose_name="ask for a case study on a win"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='dark_recontact_days',
-            field=models.PositiveIntegerField(db_default=90, default=90, verbose_name='try a dark lead again after (days)'),
+            model_name="program",
+            name="dark_recontact_days",
+            field=models.PositiveIntegerField(
+                db_default=90, default=90, verbose_name="try a dark lead again after (days)"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='lead_score_boost',
-            field=models.PositiveSmallIntegerField(db_default=20, default=20, verbose_name='lead-score boost for referred leads'),
+            model_name="program",
+            name="lead_score_boost",
+            field=models.PositiveSmallIntegerField(
+                db_default=20, default=20, verbose_name="lead-score boost for referred leads"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='pipeline_mail_despite_unsubscribe',
-            field=models.BooleanField(db_default=True, default=True, verbose_name='pipeline news despite an unsubscribe'),
+            model_name="program",
+            name="pipeline_mail_despite_unsubscribe",
+            field=models.BooleanField(
+                db_default=True, default=True, verbose_name="pipeline news despite an unsubscribe"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='quiet_days',
-            field=models.PositiveIntegerField(db_default=14, default=14, verbose_name='progress note after (days without news)'),
+            model_name="program",
+            name="quiet_days",
+            field=models.PositiveIntegerField(
+                db_default=14, default=14, verbose_name="progress note after (days without news)"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='sla_acknowledge_hours',
-            field=models.PositiveIntegerField(db_default=24, default=24, verbose_name='acknowledge within (hours)'),
+            model_name="program",
+            name="sla_acknowledge_hours",
+            field=models.PositiveIntegerField(
+                db_default=24, default=24, verbose_name="acknowledge within (hours)"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='sla_contact_hours',
-            field=models.PositiveIntegerField(db_default=48, default=48, verbose_name='first contact within (hours)'),
+            model_name="program",
+            name="sla_contact_hours",
+            field=models.PositiveIntegerField(
+                db_default=48, default=48, verbose_name="first contact within (hours)"
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='sla_meeting_hours',
-            field=models.PositiveIntegerField(db_default=168, default=168, verbose_name='first meeting within (hours)'),
+            model_name="program",
+            name="sla_meeting_hours",
+            field=models.PositiveIntegerField(
+                db_default=168, default=168, verbose_name="first meeting within (hours)"
+            ),
         ),
     ]
