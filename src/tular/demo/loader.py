@@ -62,6 +62,7 @@ from tular.demo.data import (
     Person,
     idr,
 )
+from tular.demo.pipeline import make_leads
 from tular.participants.channels import tagged
 from tular.participants.codes import ALPHABET, LENGTH
 from tular.participants.models import Participant
@@ -112,6 +113,9 @@ def load_demo(*, workspace) -> str:
                 workspace=workspace, programs=programs, rng=rng, now=now
             )
             referrals, sales = referrals + more_referrals, sales + more_sales
+            referrals += make_leads(
+                workspace=workspace, programs=programs, manager_email=TEAM[0][0], now=now
+            )
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
     everyone = Participant.objects.filter(workspace=workspace).count()
