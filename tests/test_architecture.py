@@ -17,6 +17,7 @@ LAYERS = [
     {"core"},
     {"messaging"},
     {"workspaces"},
+    {"webhooks"},
     {"programs"},
     {"participants"},
     {"tracking", "rewards"},

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "tular.core",
     "tular.messaging",
     "tular.workspaces",
+    "tular.webhooks",
     "tular.programs",
     "tular.participants",
     "tular.tracking",
