@@ -76,5 +76,6 @@ urlpatterns = [
     path("console/", include("tular.console.urls")),
     path("portal/", include("tular.portal.urls")),
     path("join/", include("tular.portal.join_urls")),
+    path("refer/", include("tular.portal.refer_urls")),
     path("admin/", admin.site.urls),
 ]

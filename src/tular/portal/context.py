@@ -6,7 +6,7 @@ from tular.portal.nav import portal_nav
 
 def portal(request):
     workspace = getattr(request, "portal_workspace", None) or getattr(request, "workspace", None)
-    if not request.path.startswith(("/portal/", "/join/")) or workspace is None:
+    if not request.path.startswith(("/portal/", "/join/", "/refer/")) or workspace is None:
         return {}
     return {
         "brand": brand_of(workspace),

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from tular.portal.refer import shows_leads
+
 
 @dataclass(frozen=True)
 class PortalNavItem:
@@ -21,6 +23,9 @@ class PortalNavItem:
 PROGRAM_NAV = [
     PortalNavItem(_("Share"), "portal:program", "share"),
     PortalNavItem(_("Activity"), "portal:activity", "list-check"),
+    # Leads sent to the program's team: always in B2B and employee programs, elsewhere once
+    # the person has sent one (portal.refer.shows_leads).
+    PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
     PortalNavItem(_("Promotion kit"), "portal:kit", "photo"),
     PortalNavItem(_("Rules"), "portal:rules", "info-circle"),
     PortalNavItem(

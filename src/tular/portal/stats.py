@@ -46,6 +46,7 @@ from tular.referrals.models import (
 )
 from tular.rewards import ledger
 from tular.rewards.models import Payout, PayoutItem, Reward, RewardStatus
+from tular.rewards.selectors import reward_expected
 from tular.tracking.models import Click
 
 REFERRALS_PER_PAGE = 20
@@ -278,23 +279,8 @@ WHAT = {
 }
 
 
-def _expected(reward: Reward, now: datetime) -> tuple[str, datetime | None]:
-    status = reward.status
-    if status == RewardStatus.pending:
-        return ("hold", reward.hold_until) if reward.hold_until > now else ("hold_over", None)
-    if status == RewardStatus.needs_review:
-        return "review", None
-    if status == RewardStatus.approved:
-        if reward.amount is None:
-            return "perk", None
-        payout = reward.payout
-        if payout is not None and payout.status in (Payout.Status.draft, Payout.Status.sent):
-            return "payout", payout.sent_at or payout.created_at
-        return "next_payout", None
-    if status == RewardStatus.paid:
-        paid_at = reward.payout.paid_at if reward.payout is not None else None
-        return "paid", paid_at or reward.paid_at
-    return str(status), None
+# When a reward is expected: one rule for the portal and the referrer's e-mails.
+_expected = reward_expected
 
 
 def reward_groups(participant) -> list[RewardGroup]:

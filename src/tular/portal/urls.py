@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tular.portal.views import activity, auth, home, share, widget
+from tular.portal.views import activity, auth, home, leads, share, widget
 
 app_name = "portal"
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("p/<slug:slug>/flyer", share.flyer, name="flyer"),
     path("p/<slug:slug>/activity", activity.activity, name="activity"),
     path("p/<slug:slug>/rules", activity.rules, name="rules"),
+    path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
     path(
         "p/<slug:slug>/leaderboard/consent",

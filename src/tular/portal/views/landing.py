@@ -107,7 +107,7 @@ class LandingForm(StyledForm, forms.Form):
         return code
 
 
-def _language(request, workspace) -> str:
+def visitor_language(request, workspace) -> str:
     chosen = request.session.get(LANGUAGE_KEY)
     if chosen in LANGUAGES:
         return chosen
@@ -118,12 +118,12 @@ def _language(request, workspace) -> str:
     return workspace.default_language if workspace.default_language in LANGUAGES else "id"
 
 
-def _without_lang(request) -> str:
+def without_lang(request) -> str:
     query = [(key, value) for key, value in request.GET.items() if key != "lang"]
     return request.path + (f"?{urlencode(query)}" if query else "")
 
 
-def _client_ip(request) -> str | None:
+def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
@@ -146,7 +146,7 @@ def page(request, slug: str):
     """The landing page: GET shows it (and counts a new visitor), POST signs the friend up."""
     if request.GET.get("lang") in LANGUAGES:
         request.session[LANGUAGE_KEY] = request.GET["lang"]
-        return redirect(_without_lang(request))
+        return redirect(without_lang(request))
     posted = request.method == "POST"
     via = (request.POST.get("via") if posted else None) or request.GET.get("via", "")
     program, via_referrer = landing.program_for(slug=slug, via=via)
@@ -154,7 +154,7 @@ def page(request, slug: str):
         raise Http404("no landing page")
     workspace = program.workspace
     request.portal_workspace = workspace
-    language = _language(request, workspace)
+    language = visitor_language(request, workspace)
     activate(request, language=language, workspace=workspace)
     try:
         return _page(request, program, via, via_referrer, language)
@@ -245,7 +245,7 @@ def _sign_up(request, program, form, click_referrer, click_id, via_referrer, via
         click_id=click,
         code=code,
         language=language,
-        ip=_client_ip(request),
+        ip=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
     if not result.attributed:  # the referrer vanished between the page and the form
@@ -287,7 +287,7 @@ def thanks(request, slug: str):
         return redirect("join:page", slug=slug)
     workspace = program.workspace
     request.portal_workspace = workspace
-    language = _language(request, workspace)
+    language = visitor_language(request, workspace)
     activate(request, language=language, workspace=workspace)
     try:
         copy = copy_for(program=program, language=language)

@@ -75,3 +75,29 @@
   if (document.readyState !== "loading") ready(); else document.addEventListener("DOMContentLoaded", ready);
 })();
 /* -- end share -- */
+/* -- refer (portal/refer/page.html) --
+   [data-other-of=ID]: shown only while the select #ID says "other" (or its own input has text);
+   without this script it is simply always shown. */
+(function () {
+  "use strict";
+  function sync(box) {
+    var select = document.getElementById(box.getAttribute("data-other-of"));
+    var input = box.querySelector("input");
+    if (!select) return;
+    box.hidden = select.value !== "other" && !(input && input.value);
+  }
+  function ready() {
+    document.querySelectorAll("[data-other-of]").forEach(function (box) {
+      var select = document.getElementById(box.getAttribute("data-other-of"));
+      if (!select) return;
+      sync(box);
+      select.addEventListener("change", function () {
+        sync(box);
+        var input = box.querySelector("input");
+        if (!box.hidden && input) input.focus();
+      });
+    });
+  }
+  if (document.readyState !== "loading") ready(); else document.addEventListener("DOMContentLoaded", ready);
+})();
+/* -- end refer -- */
