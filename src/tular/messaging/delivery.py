@@ -85,6 +85,11 @@ def email_message(email: OutboundEmail) -> EmailMultiAlternatives:
             "Content-Language": email.language,
         },
     )
+    if email.unsubscribe_url:
+        # RFC 8058 one-click unsubscribe: the mail client POSTs "List-Unsubscribe=One-Click"
+        # to the URL; RFC 2369 wants it in angle brackets.
+        message.extra_headers["List-Unsubscribe"] = f"<{email.unsubscribe_url}>"
+        message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
     return message

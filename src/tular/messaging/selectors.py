@@ -15,3 +15,9 @@ def emails_filter(*, workspace=None, kind: str | None = None, status: str | None
     if status is not None:
         emails = emails.filter(status=status)
     return emails.order_by("-created_at", "-pk")
+
+
+def emails_about_referral(*, referral) -> list[OutboundEmail]:
+    """The e-mails about one lead (its referrer's pipeline news), oldest first: for the
+    console's referral page ("messages sent")."""
+    return list(OutboundEmail.objects.filter(referral=referral).order_by("created_at", "pk"))

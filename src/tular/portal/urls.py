@@ -3,6 +3,8 @@
 from django.urls import path
 
 from tular.portal.views import activity, auth, home, leads, share, widget
+from tular.portal.views.case_study import case_study
+from tular.portal.views.unsubscribe import unsubscribe
 
 app_name = "portal"
 
@@ -28,4 +30,6 @@ urlpatterns = [
         name="leaderboard-consent",
     ),
     path("widget", widget.panel, name="widget"),
+    path("unsubscribe/<str:token>", unsubscribe, name="unsubscribe"),
+    path("case-study/<str:token>", case_study, name="case-study"),
 ]

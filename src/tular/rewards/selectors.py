@@ -1,6 +1,8 @@
 """Reads about rewards and payouts (no writes here). Everything is scoped to a workspace: an id
 from another workspace reads as unknown."""
 
+from datetime import datetime
+
 from django.db.models import Count, OuterRef, Subquery, Sum
 
 from tular.core.ids import parse_uuid
@@ -30,6 +32,29 @@ def rewards_list(
     if after is not None:
         rewards = rewards.filter(pk__gt=after)
     return list(rewards.order_by("pk")[: max(1, min(limit, MAX_PAGE))])
+
+
+def reward_expected(reward: Reward, now: datetime) -> tuple[str, datetime | None]:
+    """When the reward is expected to reach its participant, as (state, moment): hold (the
+    hold's end), hold_over (the hold ended: confirmed at the next check), review, payout (in a
+    draft or sent payout: its date), next_payout, perk (confirmed, nothing to pay), paid (the
+    payout's date), rejected, reversed. The portal shows it; the referrer's e-mails say it."""
+    status = reward.status
+    if status == RewardStatus.pending:
+        return ("hold", reward.hold_until) if reward.hold_until > now else ("hold_over", None)
+    if status == RewardStatus.needs_review:
+        return "review", None
+    if status == RewardStatus.approved:
+        if reward.amount is None:
+            return "perk", None
+        payout = reward.payout
+        if payout is not None and payout.status in (Payout.Status.draft, Payout.Status.sent):
+            return "payout", payout.sent_at or payout.created_at
+        return "next_payout", None
+    if status == RewardStatus.paid:
+        paid_at = reward.payout.paid_at if reward.payout is not None else None
+        return "paid", paid_at or reward.paid_at
+    return str(status), None
 
 
 def reward_get(*, workspace, reward_id) -> Reward | None:
