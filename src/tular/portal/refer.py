@@ -65,14 +65,12 @@ def program_for(*, slug: str, via: str | None, workspace_id=None) -> tuple[Progr
     return landing_program_for(slug=slug, via=via)
 
 
-def session_referrer(*, session: dict | None, program: Program) -> Participant | None:
-    """The signed-in person's participant in `program` (the portal's session), else None."""
+def session_participants(*, session: dict | None, program: Program) -> list[Participant]:
+    """The signed-in person's participants (the portal's session) when they are of the
+    program's workspace, else []."""
     if not session or session.get("workspace") != program.workspace_id:
-        return None
-    participants = participants_of(
-        workspace=program.workspace, email_normalised=session.get("email", "")
-    )
-    return next((p for p in participants if p.program_id == program.pk), None)
+        return []
+    return participants_of(workspace=program.workspace, email_normalised=session.get("email", ""))
 
 
 def referrer_by_email(*, program: Program, email: str) -> Participant | None:

@@ -153,20 +153,20 @@ def page(request, slug: str):
     )
     if program is None:
         raise Http404("no referral form")
-    referrer = refer.session_referrer(session=session, program=program)
+    participants = refer.session_participants(session=session, program=program)
+    referrer = next((p for p in participants if p.program_id == program.pk), None)
     intake = "portal" if referrer is not None else "form"
-    referrer = referrer or via_referrer
     request.portal_workspace = program.workspace
-    if session and session.get("workspace") == program.workspace_id:
+    if participants:
+        # a signed-in referrer: the portal's header (menu, sign-out) and language
         request.portal_email = session["email"]
-        language = language_for(
-            request,
-            workspace=program.workspace,
-            participants=[referrer] if referrer is not None else [],
-        )
+        request.participants = participants
+        request.participant = referrer
+        language = language_for(request, workspace=program.workspace, participants=participants)
     else:
         language = visitor_language(request, program.workspace)
     activate(request, language=language, workspace=program.workspace)
+    referrer = referrer or via_referrer
     try:
         return _page(request, program, referrer, intake, via if via_referrer else "")
     finally:
