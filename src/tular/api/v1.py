@@ -14,6 +14,7 @@ from tular.api import (
     referrals,
     rewards,
     tracking,
+    webhooks,
     workspace,
 )
 from tular.api.auth import PerKeyThrottle, secret_key
@@ -43,3 +44,4 @@ api.add_router("/workspace", workspace.workspace_router)
 api.add_router("/members", workspace.members_router)
 api.add_router("/invitations", workspace.invitations_router)
 api.add_router("/audit-log", workspace.audit_router)
+api.add_router("", webhooks.router)

@@ -41,7 +41,7 @@ from tular.core.errors import Conflict, Invalid, NotFound
 from tular.core.money import format_money, is_currency
 from tular.participants.models import Participant
 from tular.programs.models import Program
-from tular.rewards import ledger
+from tular.rewards import ledger, webhook_events
 from tular.rewards.models import (
     Account,
     LedgerEntry,
@@ -346,12 +346,16 @@ def payout_mark_paid(*, payout: Payout, actor: Actor | None = None) -> Payout:
             kind=LedgerTransaction.Kind.paid,
             payout=payout,
         )
-    Reward.objects.filter(payout=payout, status=RewardStatus.approved).update(
-        status=RewardStatus.paid, paid_at=now
-    )
+    paying = Reward.objects.filter(payout=payout, status=RewardStatus.approved)
+    paid_rewards = list(paying.select_related("program"))
+    paying.update(status=RewardStatus.paid, paid_at=now)
     payout.status = Payout.Status.paid
     payout.paid_at = now
     payout.save(update_fields=["status", "paid_at"])
+    for reward in paid_rewards:
+        reward.status, reward.paid_at = RewardStatus.paid, now
+        webhook_events.reward_status_changed(reward, previous_status=RewardStatus.approved)
+    webhook_events.payout_paid(payout, total=payout_total(payout), items=payout_items(payout))
     audit_record(
         workspace=payout.workspace_id,
         actor=actor,
@@ -375,9 +379,15 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor: Actor | None = Non
     before = _snapshot(payout)
     participant_ids = list(payout.items.values_list("participant_id", flat=True))
     rewards = Reward.objects.filter(payout=payout)
-    rewards.filter(reversed_amount=F("amount")).update(
+    fully_reversed = rewards.filter(reversed_amount=F("amount"))
+    now_reversed = list(fully_reversed.select_related("program"))
+    fully_reversed.update(
         payout=None, status=RewardStatus.reversed, status_reason="reversed; the payout failed"
     )
+    for reward in now_reversed:
+        previous_status = reward.status
+        reward.status, reward.status_reason = RewardStatus.reversed, "reversed; the payout failed"
+        webhook_events.reward_status_changed(reward, previous_status=previous_status)
     rewards.update(payout=None)
     payout.status = Payout.Status.failed
     payout.failed_at = clock.now()

@@ -34,7 +34,7 @@ from django.db import transaction
 from django.db.models import F
 
 from tular.core.money import share_half_even
-from tular.rewards import ledger
+from tular.rewards import ledger, webhook_events
 from tular.rewards.models import (
     Account,
     LedgerTransaction,
@@ -108,12 +108,14 @@ class _Reversing:
         money_not_out = unapproved or (
             reward.status == RewardStatus.approved and (reward.payout_id is None or in_draft)
         )
+        previous_status = reward.status
         if reward.reversed_amount == reward.amount and money_not_out:
             reward.status = RewardStatus.reversed
             reward.status_reason = reason[:300]
             reward.payout = None
             fields += ["status", "status_reason", "payout"]
         reward.save(update_fields=fields)
+        webhook_events.reward_status_changed(reward, previous_status=previous_status)
         if not unapproved:
             self.touched[reward.currency].add(reward.participant_id)
         return {

@@ -14,7 +14,7 @@ from tular.core import clock
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
 from tular.programs.rules import Recipient, Rule
-from tular.rewards import ledger
+from tular.rewards import ledger, webhook_events
 from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
 from tular.workspaces.audit import Actor, audit_record
@@ -148,6 +148,7 @@ def _store(*, referral, participant, draft: RewardDraft, conversion, occurrence,
         )
         if status == RewardStatus.approved:
             _move_to_approved(reward)
+    webhook_events.reward_created(reward)
     return reward
 
 
@@ -200,6 +201,7 @@ def reward_approve(*, reward: Reward, actor: Actor | None = None) -> Reward:
     reward.status = RewardStatus.approved
     reward.approved_at = clock.now()
     reward.save(update_fields=["status", "approved_at"])
+    webhook_events.reward_status_changed(reward, previous_status=before["status"])
     audit_record(
         workspace=reward.workspace_id,
         actor=actor,
@@ -224,6 +226,7 @@ def reward_reject(*, reward: Reward, reason: str = "", actor: Actor | None = Non
     reward.status = RewardStatus.rejected
     reward.status_reason = reason[:300]
     reward.save(update_fields=["status", "status_reason"])
+    webhook_events.reward_status_changed(reward, previous_status=before["status"])
     audit_record(
         workspace=reward.workspace_id,
         actor=actor,
@@ -256,6 +259,7 @@ def rewards_release_due(*, now=None) -> int:
                 if reward.is_monetary:
                     _move_to_approved(reward)
             reward.save(update_fields=["status", "approved_at"])
+            webhook_events.reward_status_changed(reward, previous_status=RewardStatus.pending)
             released += 1
     return released
 
