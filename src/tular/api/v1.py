@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from tular.api import (
     integrations,
     keys,
+    messages,
     participants,
     problems,
     programs,
@@ -33,6 +34,7 @@ api = NinjaAPI(
 problems.install(api)
 
 api.add_router("/programs", programs.router)
+api.add_router("/programs", messages.router)
 api.add_router("/participants", participants.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/api-keys", keys.router)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
-from django.template.base import FilterExpression, Variable, VariableNode
+from django.template.base import FilterExpression, TextNode, Variable, VariableNode
 from django.template.defaulttags import IfNode
 from django.utils.translation import gettext as _
 
@@ -140,6 +140,15 @@ def template_check(*, key: str, subject: str, body: str) -> None:
     allowed = set(message.fields)
     for loc, source in (("subject", subject), ("body", body)):
         template = _compile(source, loc)
+        for node in template.nodelist.get_nodes_by_type(TextNode):
+            if any(mark in node.s for mark in ("{{", "}}", "{%", "%}")):
+                raise Invalid(
+                    [loc],
+                    _(
+                        "A merge field or a tag is not closed: write {{ field }} and "
+                        "{% if field %} … {% endif %} in full."
+                    ),
+                )
         for variable in _variables(template):
             name = variable.var
             if len(variable.lookups) > 1:

@@ -100,6 +100,7 @@ STATUS_BADGES = {
     "paused": ("yellow", pgettext_lazy("status", "paused")),
     "archived": ("secondary", pgettext_lazy("status", "archived")),
     "queued": ("azure", pgettext_lazy("status", "queued")),
+    "suppressed": ("orange", pgettext_lazy("status", "suppressed")),
     # invitations, API keys
     "revoked": ("secondary", pgettext_lazy("status", "revoked")),
     "expired": ("orange", pgettext_lazy("status", "expired")),

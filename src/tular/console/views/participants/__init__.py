@@ -6,7 +6,7 @@ Each action calls the service its API endpoint calls (participants/services.py, 
 
 from django.urls import path
 
-from tular.console.views.participants import exports, imports, pages
+from tular.console.views.participants import asks, exports, imports, pages
 
 urlpatterns = [
     path("participants/", pages.participant_list, name="participants"),
@@ -37,6 +37,11 @@ urlpatterns = [
         "participants/<uuid:participant_id>/invite/",
         pages.participant_invite,
         name="participants-invite",
+    ),
+    path(
+        "participants/<uuid:participant_id>/ask/",
+        asks.participant_ask,
+        name="participants-ask",
     ),
     path(
         "participants/<uuid:participant_id>/qr.<str:fmt>",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from tular.console.access import can_change, console_view, forbidden
 from tular.console.views.settings.common import settings_tabs
 from tular.core.forms import StyledForm
+from tular.messaging.catalogue import CATALOGUE
 from tular.messaging.models import OutboundEmail
 from tular.messaging.selectors import emails_filter
 
@@ -54,7 +55,7 @@ def emails(request):
         "language",
     )
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    labels = dict(KINDS[1:])
+    labels = {**dict(KINDS[1:]), **{key: message.label for key, message in CATALOGUE.items()}}
     items = [{"email": email, "kind": labels.get(email.kind, email.kind)} for email in page]
     return render(
         request,
