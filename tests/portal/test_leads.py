@@ -32,7 +32,9 @@ def submit(referrer, name, email, **extra):
 
 def walk(referral, *steps, **last):
     for step in steps:
-        referral_move(referral=referral, status=step, actor=TEAM, **(last if step == steps[-1] else {}))
+        referral_move(
+            referral=referral, status=step, actor=TEAM, **(last if step == steps[-1] else {})
+        )
 
 
 def test_the_leads_page_shows_status_steps_reason_and_rewards(andi, program):

@@ -54,9 +54,7 @@ def post(client, path, **changes):
 
 
 def field_error(response, field: str) -> str:
-    match = re.search(
-        rf'id="{field}-error">(.*?)</div>\s*</div>', response.content.decode(), re.S
-    )
+    match = re.search(rf'id="{field}-error">(.*?)</div>\s*</div>', response.content.decode(), re.S)
     return re.sub(r"<[^>]+>", "", match[1]).strip() if match else ""
 
 

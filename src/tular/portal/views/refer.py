@@ -78,9 +78,7 @@ class ReferForm(StyledForm, forms.Form):
     )
     consent = forms.BooleanField(
         error_messages={
-            "required": gettext_lazy(
-                "Tick the box: we contact a lead only when they agreed to it."
-            )
+            "required": gettext_lazy("Tick the box: we contact a lead only when they agreed to it.")
         }
     )
 
@@ -146,7 +144,11 @@ def page(request, slug: str):
         return redirect(without_lang(request))
     posted = request.method == "POST"
     other = request.GET.get("other") == "1"  # "not you?": ask who refers
-    via = "" if other else ((request.POST.get("via") if posted else None) or request.GET.get("via", ""))
+    via = (
+        ""
+        if other
+        else ((request.POST.get("via") if posted else None) or request.GET.get("via", ""))
+    )
     session = None if other else signed_in(request)
     program, via_referrer = refer.program_for(
         slug=slug, via=via, workspace_id=session.get("workspace") if session else None
