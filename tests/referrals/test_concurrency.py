@@ -52,3 +52,33 @@ def test_concurrent_retries_of_one_sale_event_pay_once(owner):
     assert sorted(r.status_code for r in responses).count(201) == 1
     assert Conversion.objects.filter(kind="sale").count() == 1
     assert Reward.objects.filter(recipient="referrer").count() == 1
+
+
+def test_two_people_moving_one_lead_at_once_make_one_move(owner):
+    api, participant = owner
+    lead = api.post(
+        "/api/v1/referrals",
+        {
+            "program": "pelanggan",
+            "referrer_external_id": "cust_42",
+            "lead": {"name": "Citra", "email": "citra@ptmaju.co.id"},
+        },
+    ).json()
+    for status in ("contacted", "qualified"):
+        api.request("PATCH", f"/api/v1/referrals/{lead['id']}", {"status": status})
+    # Eight people drag the card to "won" and "lost" at the same moment.
+    bodies = [{"status": "won"}, {"status": "lost", "reason": "Anggaran dibekukan"}] * 4
+    responses, errors = in_parallel(
+        8,
+        lambda i: Api(api.key).request("PATCH", f"/api/v1/referrals/{lead['id']}", bodies[i]),
+    )
+    assert errors == [None] * 8
+    codes = sorted(response.status_code for response in responses)
+    final = Referral.objects.get(pk=lead["id"])
+    # One move wins; the same move repeated is a no-op (200); the other move is 409.
+    assert final.status in ("won", "lost")
+    assert codes.count(409) == 4
+    assert final.changes.count() == 4  # submitted, contacted, qualified, one of won/lost
+    assert Reward.objects.filter(referral=final, trigger="won").count() == (
+        1 if final.status == "won" else 0
+    )
