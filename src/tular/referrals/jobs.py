@@ -3,7 +3,7 @@ for another try, and the progress note that keeps a referrer from radio silence.
 its rows with a conditional UPDATE, so several workers tell once."""
 
 from tular.core.schedule import every
-from tular.referrals import sla
+from tular.referrals import notify, sla
 
 
 @every(seconds=60)
@@ -14,3 +14,10 @@ def tell_overdue_owners() -> None:
 @every(seconds=300)
 def tell_recontact_due() -> None:
     sla.recontact_tell()
+
+
+@every(seconds=600)
+def send_quiet_notes() -> None:
+    """No radio silence (R19): a progress note for leads quiet longer than the program's
+    quiet_days."""
+    notify.quiet_notes_send()
