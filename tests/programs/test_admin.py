@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import PROGRAM_BODY
 from tular.programs.models import Program
+from tular.programs.services import PIPELINE_FIELDS
 from tular.workspaces.models import AuditEntry
 
 
@@ -31,6 +32,8 @@ def form_data(program: Program | None = None, **changes) -> dict:
     }
     if program is not None:
         values.update({key: getattr(program, key) for key in values})
+    # The pipeline's settings as the form shows them (the program's, else the defaults).
+    values.update({key: getattr(program or Program(), key) for key in PIPELINE_FIELDS})
     values.update(changes)
     data = {}
     for key, value in values.items():

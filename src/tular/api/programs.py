@@ -19,7 +19,13 @@ from tular.api.schemas import (
 )
 from tular.core.errors import NotFound
 from tular.programs.models import Program
-from tular.programs.services import program_create, program_get, program_update, programs_filter
+from tular.programs.services import (
+    PIPELINE_FIELDS,
+    program_create,
+    program_get,
+    program_update,
+    programs_filter,
+)
 from tular.workspaces.audit import Actor
 
 router = Router(tags=["programs"])
@@ -46,6 +52,7 @@ def _program_out(program: Program) -> dict:
         "monetary_rewards_allowed": program.monetary_rewards_allowed,
         "rules": program.rules,
         "leaderboard": program.leaderboard,
+        **{field: getattr(program, field) for field in PIPELINE_FIELDS},
         "created_at": program.created_at,
         "status": program.status,
         "monetary_rewards_changed_by": program.monetary_rewards_changed_by,

@@ -3,6 +3,7 @@ its pages by adding an entry here. tests/console/test_access.py checks every ent
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -17,6 +18,17 @@ class NavItem:
     # The URL names (prefixes) that mark this entry as the current one.
     section: str
     owner_only: bool = False
+    # A count shown beside the entry (what waits there), from the request; 0 shows nothing.
+    badge: Callable | None = None
+
+
+def _overdue_leads(request) -> int:
+    workspace = getattr(request, "workspace", None)
+    if workspace is None:
+        return 0
+    from tular.console.views.pipeline.common import overdue_count  # noqa: PLC0415 - a cycle
+
+    return overdue_count(workspace)
 
 
 MAIN = [
@@ -24,6 +36,7 @@ MAIN = [
     NavItem(_("Programs"), "console:programs", "speakerphone", "programs"),
     NavItem(_("Participants"), "console:participants", "users", "participants"),
     NavItem(_("Referrals"), "console:referrals", "arrows-exchange", "referrals"),
+    NavItem(_("Pipeline"), "console:pipeline", "layout-kanban", "pipeline", badge=_overdue_leads),
     NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
     NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
     NavItem(_("Settings"), "console:settings", "settings", "settings"),
@@ -45,6 +58,7 @@ def nav_for(request) -> list[dict]:
                 "url": url,
                 "icon": item.icon,
                 "active": current == item.section or current.startswith(item.section + "-"),
+                "badge": item.badge(request) if item.badge else 0,
             }
         )
     return items

@@ -241,6 +241,73 @@ class ProgramSettings(ProgramConfig):
         "participant's name appears on it only with their consent.",
     )
 
+    # The pipeline of submitted leads (R15, R18, R19, R61).
+    sla_acknowledge_hours: int = Field(
+        default=24,
+        strict=True,
+        ge=1,
+        le=8760,
+        description="Service level: a submitted lead is acknowledged within this many hours.",
+    )
+    sla_contact_hours: int = Field(
+        default=48,
+        strict=True,
+        ge=1,
+        le=8760,
+        description="Service level: the first contact with a lead within this many hours of "
+        "its submission.",
+    )
+    sla_meeting_hours: int = Field(
+        default=168,
+        strict=True,
+        ge=1,
+        le=8760,
+        description="Service level: the first meeting within this many hours of the "
+        "submission (168 = 7 days).",
+    )
+    quiet_days: int = Field(
+        default=14,
+        strict=True,
+        ge=1,
+        le=365,
+        description="A lead that sits this many days in one status sends its referrer a "
+        "progress note.",
+    )
+    dark_recontact_days: int = Field(
+        default=90,
+        strict=True,
+        ge=1,
+        le=3650,
+        description="A lead that went dark is due another try after this many days.",
+    )
+    lead_score_boost: int = Field(
+        default=20,
+        strict=True,
+        ge=0,
+        le=1000,
+        description="The lead score a referred lead starts with (for a CRM's scoring).",
+    )
+    pipeline_mail_despite_unsubscribe: bool = Field(
+        default=True,
+        strict=True,
+        description="Pipeline news about their own leads still reaches a referrer who "
+        "unsubscribed from asks and announcements.",
+    )
+    ask_case_study: bool = Field(
+        default=True,
+        strict=True,
+        description="On a won deal, ask the referrer whether the story may become a case study.",
+    )
+
+    @model_validator(mode="after")
+    def service_levels_in_order(self) -> Self:
+        if not self.sla_acknowledge_hours <= self.sla_contact_hours <= self.sla_meeting_hours:
+            raise ValueError(
+                "the service levels must come in order: acknowledge ≤ first contact ≤ "
+                "first meeting (sla_acknowledge_hours ≤ sla_contact_hours ≤ sla_meeting_hours)"
+            )
+        return self
+
     @field_validator("destination_url")
     @classmethod
     def destination_has_a_host(cls, value: str) -> str:

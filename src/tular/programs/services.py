@@ -17,6 +17,18 @@ from tular.programs.rules import PROGRAM_SETTINGS_FIELDS, ProgramSettings
 from tular.workspaces.audit import SYSTEM, Actor, audit_record
 from tular.workspaces.models import Workspace
 
+# The pipeline's settings (R15, R18, R19, R61), stored as they are validated.
+PIPELINE_FIELDS = (
+    "sla_acknowledge_hours",
+    "sla_contact_hours",
+    "sla_meeting_hours",
+    "quiet_days",
+    "dark_recontact_days",
+    "lead_score_boost",
+    "pipeline_mail_despite_unsubscribe",
+    "ask_case_study",
+)
+
 # Changing these once money was earned would re-denominate or re-address what exists already.
 FROZEN_ONCE_REWARDED = ("slug", "currency")
 
@@ -65,6 +77,7 @@ def _stored_values(settings: ProgramSettings) -> dict:
         "monetary_rewards_allowed": settings.monetary_rewards_allowed,
         "rules": [rule.model_dump(mode="json", exclude_none=True) for rule in settings.rules],
         "leaderboard": settings.leaderboard,
+        **{field: getattr(settings, field) for field in PIPELINE_FIELDS},
     }
 
 

@@ -12,6 +12,7 @@ from tular.analytics.overview import (
     workspace_todo,
 )
 from tular.console.access import console_view
+from tular.console.views.pipeline.common import overdue_count
 
 # What each to-do says and where it leads (a console list filtered to it).
 TODO_TEXT = {
@@ -53,6 +54,18 @@ def _todo_items(workspace) -> list[dict]:
                 "count": todo.count,
                 "url": reverse(url_name) + query,
             }
+        )
+    overdue = overdue_count(workspace)
+    if overdue:  # shown once a lead is late (a workspace without a pipeline never sees it)
+        items.insert(
+            0,
+            {
+                "key": "overdue_leads",
+                "label": _("Overdue leads"),
+                "icon": "alarm",
+                "count": overdue,
+                "url": reverse("console:pipeline-queue"),
+            },
         )
     return items
 

@@ -16,11 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from tular.console.access import actor_of, console_view
+from tular.console.access import actor_of, can_change, console_view
+from tular.console.views.pipeline.common import decorate, member_label, team
+from tular.console.views.programs.forms import money_text
+from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.core.forms import StyledForm
 from tular.programs.services import programs_filter
-from tular.referrals.models import ReferralStatus
+from tular.messaging.catalogue import message_of
+from tular.messaging.selectors import emails_about_referral
+from tular.referrals.models import PIPELINE_STATUSES, ReferralStatus
 from tular.referrals.selectors import (
     referral_get,
     referral_history,
@@ -118,16 +123,38 @@ def _referral_or_404(request, referral_id):
 def referral_detail(request, referral_id):
     referral = _referral_or_404(request, referral_id)
     rewards = rewards_queue(workspace=request.workspace, statuses=None).filter(referral=referral)
-    return render(
-        request,
-        "console/referrals/detail.html",
-        {
-            "referral": referral,
-            "history": referral_history(referral=referral),
-            "rewards": list(rewards),
-            "form": ReferralReasonForm(),
-        },
-    )
+    context = {
+        "referral": referral,
+        "history": referral_history(referral=referral),
+        "rewards": list(rewards),
+        "form": ReferralReasonForm(),
+    }
+    if referral.status in PIPELINE_STATUSES:
+        context.update(_lead_context(request, referral))
+    return render(request, "console/referrals/detail.html", context)
+
+
+def _lead_context(request, referral) -> dict:
+    """What the page shows of a lead in the pipeline: its details, moves, owner, deal, service
+    level, history, team notes and the messages its referrer was sent."""
+    decorate(referral, now=clock.now())
+    emails = emails_about_referral(referral=referral)
+    for email in emails:
+        message = message_of(email.template_key) if email.template_key else None
+        email.template_label = message.label if message else email.template_key or email.kind
+    currency = referral.deal_currency or referral.program.currency
+    return {
+        "lead": referral,
+        "changes": list(referral.changes.select_related("actor_user")),
+        "notes": list(referral.notes.all()),
+        "emails": emails,
+        "members": [(str(user.pk), member_label(user)) for user in team(request.workspace)],
+        "owner_id": str(referral.owner_id or ""),
+        "deal_text": money_text(referral.deal_value, currency),
+        "deal_currency": currency,
+        "duplicate": referral.duplicate_of,
+        "can_change": can_change(request),
+    }
 
 
 def _back(request, referral):
