@@ -81,7 +81,38 @@ def referrer(api) -> dict:
 def viewer_state(browser, demo, api) -> dict:
     """The portal session of the viewer (signed in once: the sign-in form allows three links
     per address in 15 minutes), to open in as many tabs as needed."""
-    tab = signed_in_tab(browser, demo, participant_named(api, VIEWER)["email"])
+    viewer = participant_named(api, VIEWER)
+    # two leads of theirs, one won and one lost, so the pages show a whole history
+    for lead, steps, last in (
+        (
+            {
+                "name": "Bagus Wicaksono",
+                "email": "bagus@sumberair.example",
+                "company": "PT Sumber Air",
+            },
+            ("acknowledged", "contacted", "qualified"),
+            {"status": "won", "deal_value": 18_000_000_00},
+        ),
+        (
+            {"name": "Lestari Ayu", "email": "lestari@kopikita.example", "company": "Kopi Kita"},
+            ("acknowledged",),
+            {"status": "lost", "reason": "Mereka sudah punya pemasok tetap."},
+        ),
+    ):
+        created = api.post(
+            "/api/v1/referrals",
+            json={
+                "program": PROGRAM,
+                "referrer_external_id": viewer["external_id"],
+                "lead": lead,
+                "consent": True,
+            },
+        )
+        assert created.status_code == 201, created.text
+        for step in steps:
+            move(api, created.json()["id"], status=step)
+        move(api, created.json()["id"], **last)
+    tab = signed_in_tab(browser, demo, viewer["email"])
     state = {"storage_state": tab.context.storage_state(), "origin": origin(tab)}
     tab.context.close()
     return state
@@ -264,7 +295,9 @@ def test_screenshots_of_the_form_and_the_leads_page(browser, demo, viewer_state)
             tab.wait_for_url(re.compile(r"/thanks$"))
             shot("refer-thanks")
             tab.goto(f"{base}/portal/p/{PROGRAM}/leads")
-            tab.locator("details.lead-history").first.locator("summary").click()
+            tab.evaluate(
+                "document.querySelectorAll('details.lead-history').forEach(d => d.open = true)"
+            )
             shot("leads")
             # the form sent empty answers 422 on purpose (the errors shown beside the fields)
             assert [p for p in tab.problems if "422" not in p] == []
