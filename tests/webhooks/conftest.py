@@ -12,6 +12,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from standardwebhooks import Webhook
 
+from tests.console.conftest import (  # noqa: F401 - the console's personas, for test_console
+    anonymous_client,
+    console_workspace,
+    manager,
+    manager_client,
+    other_workspace,
+    outsider,
+    outsider_client,
+    owner,
+    owner_client,
+    viewer,
+    viewer_client,
+)
 from tests.messaging.conftest import IMMEDIATE
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urljoin
 import httpx
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 
 from tular.core import clock
 from tular.core.ids import parse_uuid
@@ -122,7 +123,8 @@ def post(url: str, *, body: bytes, headers: dict) -> Outcome:
     with httpx.Client(timeout=TIMEOUT, follow_redirects=False, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
             try:
-                target = guard.check(url)
+                with translation.override("en"):  # the log speaks as the other errors do
+                    target = guard.check(url)
             except guard.Refused as refused:
                 return Outcome(url=url, error=_short(str(refused.reason)))
             try:

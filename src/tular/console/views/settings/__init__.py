@@ -1,9 +1,18 @@
-"""Console pages: settings (workspace, team, API keys, integrations, audit log, e-mails, my
-account). Each page has its module; this one gathers their URLs."""
+"""Console pages: settings (workspace, team, API keys, integrations, webhooks, audit log,
+e-mails, my account). Each page has its module; this one gathers their URLs."""
 
 from django.urls import path
 
-from tular.console.views.settings import account, audit, emails, integrations, keys, team, workspace
+from tular.console.views.settings import (
+    account,
+    audit,
+    emails,
+    integrations,
+    keys,
+    team,
+    webhooks,
+    workspace,
+)
 
 urlpatterns = [
     path("settings/", workspace.workspace_settings, name="settings"),
@@ -31,6 +40,7 @@ urlpatterns = [
         name="settings-api-keys-revoke",
     ),
     path("settings/integrations/", integrations.integrations, name="settings-integrations"),
+    *webhooks.urlpatterns,
     path("settings/audit/", audit.audit, name="settings-audit"),
     path("settings/emails/", emails.emails, name="settings-emails"),
     path("settings/account/", account.account, name="settings-account"),

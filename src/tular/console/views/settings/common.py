@@ -22,6 +22,7 @@ TABS = [
     (_("Team"), "console:settings-team", "owner"),
     (pgettext_lazy("settings tab", "API keys"), "console:settings-api-keys", "owner"),
     (_("Integrations"), "console:settings-integrations", "all"),
+    (_("Webhooks"), "console:settings-webhooks", "owner"),
     (_("Audit log"), "console:settings-audit", "all"),
     (_("E-mails"), "console:settings-emails", "change"),
     (_("My account"), "console:settings-account", "all"),
