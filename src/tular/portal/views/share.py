@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
@@ -13,6 +14,7 @@ from tular.participants.channels import tagged
 from tular.portal import sharing, stats
 from tular.portal.access import portal_view
 from tular.portal.branding import brand_of
+from tular.portal.refer import LEAD_KINDS
 from tular.programs.wording import incentives_in_words
 
 QR_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
@@ -51,6 +53,12 @@ def program(request, slug: str):
             ],
             "copy": copy,
             "summary": stats.summary(participant),  # the strip above the steps
+            # Programs whose referrers send leads to a team: the way to the referral form.
+            "refer_url": (
+                reverse("refer:page", args=[participant.program.slug])
+                if participant.program.kind in LEAD_KINDS
+                else ""
+            ),
             # What the person earns, said to them ("… when a friend pays").
             "rewards": incentives_in_words(
                 program=participant.program, language=request.LANGUAGE_CODE

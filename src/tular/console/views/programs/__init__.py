@@ -23,9 +23,6 @@ urlpatterns = [
     path(
         "programs/<slug:slug>/pipeline/", pipeline.program_pipeline, name="programs-pipeline"
     ),
-    path(
-        "programs/<slug:slug>/pipeline/", pipeline.program_pipeline, name="programs-pipeline"
-    ),
     path("programs/<slug:slug>/messages/", messages.program_messages, name="programs-messages"),
     path(
         "programs/<slug:slug>/messages/<str:key>/",
