@@ -282,3 +282,49 @@ def test_four_workers_running_the_job_at_once_send_one_note(andi):
     assert errors == [None] * workers
     assert sum(results) == 1
     assert OutboundEmail.objects.filter(referral=referral, kind="pipeline.quiet").count() == 1
+
+
+# ---------------------------------------------------------------- the case-study page
+
+
+def test_the_case_study_page_asks_on_get_and_records_the_answer_on_post(andi, frozen_clock):
+    from django.test import Client
+
+    from tular.referrals.notify import case_study_token
+
+    referral = lead_of(andi, status="won")
+    Referral.objects.filter(pk=referral.pk).update(case_study="asked")
+    url = f"/portal/case-study/{case_study_token(referral=referral)}"
+    client = Client()
+
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Bolehkah kami menceritakan kisah ini?" in page.content.decode()
+    assert "Citra menjadi klien Toko Andalan berkat referral Anda" in page.content.decode()
+    referral.refresh_from_db()
+    assert referral.case_study == "asked"  # opening the link (a mail scanner) changes nothing
+
+    answered = client.post(url, {"answer": "yes"})
+    assert answered.status_code == 200
+    assert "Terima kasih: kami akan menghubungi Anda" in answered.content.decode()
+    referral.refresh_from_db()
+    assert referral.case_study == "agreed"
+
+    client.post(url, {"answer": "no"})
+    referral.refresh_from_db()
+    assert referral.case_study == "declined"
+
+    assert client.post(url, {"answer": "maybe"}).status_code == 400
+    assert client.get(url + "x").status_code == 404
+
+
+def test_a_case_study_answer_for_a_lead_that_is_not_won_is_refused(andi, frozen_clock):
+    from django.test import Client
+
+    from tular.referrals.notify import case_study_token
+
+    referral = lead_of(andi, status="contacted")
+    url = f"/portal/case-study/{case_study_token(referral=referral)}"
+    assert Client().post(url, {"answer": "yes"}).status_code == 409
+    referral.refresh_from_db()
+    assert referral.case_study == ""
