@@ -127,3 +127,13 @@ def test_the_menu_shows_my_leads_for_b2b_programs_and_for_referrers_with_leads(
     assert not labels(rina)  # a customer program without leads: not
     submit(rina, "Tono", "tono@tokotono.co.id")
     assert labels(rina)  # once she has sent one
+
+
+def test_the_share_page_of_a_b2b_program_leads_to_the_form(andi, program, portal_workspace):
+    html = portal_client_for(andi).get("/portal/p/mitra/").content.decode()
+    assert 'href="/refer/mitra"' in html
+    assert "Kenal usaha yang membutuhkan kami?" in html
+    customers = make_program(portal_workspace, slug="teman", kind="customer")
+    rina = make_participant(customers, name="Rina", email="rina@example.com")
+    html = portal_client_for(rina).get("/portal/p/teman/").content.decode()
+    assert "/refer/teman" not in html
