@@ -60,6 +60,8 @@ def _compile(source: str, loc: str) -> Template:
         return Template(source, engine=ENGINE)
     except TemplateSyntaxError as exc:
         raise Invalid([loc], _explain(exc, source)) from None
+    except (ValueError, TypeError, IndexError, KeyError) as exc:  # a parser's odd corner
+        raise Invalid([loc], _("This text does not render: %(error)s") % {"error": exc}) from None
 
 
 _INVALID_TAG = re.compile(r"Invalid block tag on line (\d+): '([^']+)'")
