@@ -440,7 +440,8 @@ def _sample_amount(program: Program, trigger: Trigger) -> int | None:
                 return int(rule["amount"])
     if not has_rule:
         return None
-    return 500 * 10 ** minor_units(program.currency)
+    units = 500_000 if program.currency == "IDR" else 100  # a percentage of a sample deal
+    return units * 10 ** minor_units(program.currency)
 
 
 def template_preview(
