@@ -26,7 +26,7 @@ def _overdue_leads(request) -> int:
     workspace = getattr(request, "workspace", None)
     if workspace is None:
         return 0
-    from tular.console.views.pipeline.common import overdue_count  # noqa: PLC0415 - a cycle
+    from tular.console.views.pipeline.common import overdue_count
 
     return overdue_count(workspace)
 

@@ -22,9 +22,9 @@ from tular.console.views.programs.forms import money_text
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.core.forms import StyledForm
-from tular.programs.services import programs_filter
 from tular.messaging.catalogue import message_of
 from tular.messaging.selectors import emails_about_referral
+from tular.programs.services import programs_filter
 from tular.referrals.models import PIPELINE_STATUSES, ReferralStatus
 from tular.referrals.selectors import (
     referral_get,

@@ -87,4 +87,3 @@ def note(request, referral_id):
     else:
         messages.success(request, _("The note was added."))
     return _page(referral)
-

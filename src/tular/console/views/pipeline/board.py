@@ -18,10 +18,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, can_change, console_view
-from tular.console.views.pipeline.common import COLUMNS, FilterForm, decorate, filtered
+from tular.console.views.pipeline.common import (
+    COLUMNS,
+    FilterForm,
+    decorate,
+    filtered,
+    status_label,
+)
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
-from tular.referrals.models import ReferralStatus
 from tular.referrals.pipeline import CLOSED, referral_move
 from tular.referrals.selectors import referral_get
 
@@ -42,11 +47,13 @@ def board(request):
         if status in CLOSED:
             cards = cards.order_by("-status_changed_at", "-pk")
         total = cards.count()
-        shown = [decorate(card, now=now) for card in cards[:CLOSED_LIMIT if status in CLOSED else 200]]
+        shown = [
+            decorate(card, now=now) for card in cards[: CLOSED_LIMIT if status in CLOSED else 200]
+        ]
         columns.append(
             {
                 "status": status,
-                "label": ReferralStatus(status).label,
+                "label": status_label(status),
                 "cards": shown,
                 "total": total,
                 "more": total - len(shown),
@@ -117,7 +124,7 @@ def move(request, referral_id):
             return JsonResponse({"message": message, "field": field}, status=code)
         messages.error(request, message)
         return _back(request, referral)
-    label = ReferralStatus(status).label
+    label = status_label(status)
     if change is None:
         message = _("%(who)s is already %(status)s.") % {"who": who, "status": label}
     else:

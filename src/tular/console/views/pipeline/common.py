@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from tular.core import clock
+from tular.core.templatetags.ui import STATUS_BADGES
 from tular.programs.services import programs_filter
 from tular.referrals.models import PIPELINE_STATUSES, Referral, ReferralStatus
 from tular.referrals.pipeline import CHAIN, INTAKES, MOVES, OPEN, REOPEN_TO, REOPENABLE, S
@@ -30,6 +31,11 @@ SORTS = {
     "new": ("-created_at", "-pk"),
     "old": ("created_at", "pk"),
 }
+
+
+def status_label(status: str) -> str:
+    """A status as its badge says it, everywhere on these pages ("diterima")."""
+    return str(STATUS_BADGES[status][1]) if status in STATUS_BADGES else status
 
 
 def leads(workspace):
@@ -56,9 +62,7 @@ def queue(workspace, *, now=None):
         .order_by(F("due_at").asc(nulls_last=True), "created_at", "pk")
     )
     dark = (
-        leads(workspace)
-        .filter(status=S.dark, recontact_at__lte=now)
-        .order_by("recontact_at", "pk")
+        leads(workspace).filter(status=S.dark, recontact_at__lte=now).order_by("recontact_at", "pk")
     )
     return open_leads, dark
 
@@ -86,12 +90,15 @@ def moves_of(referral) -> tuple[list[str], bool]:
 
 def decorate(referral, *, now) -> Referral:
     """Adds what a card or a row shows: overdue, the due's words, the moves."""
+    referral.now = now  # the age and the due's words count from the clock, not the wall
     referral.overdue = referral.due_at is not None and referral.due_at < now
     referral.due_text = due_label(referral.due_kind) if referral.due_kind else ""
     referral.moves, referral.reopen = moves_of(referral)
     referral.move_choices = [(status, ReferralStatus(status).label) for status in referral.moves]
     referral.recontact_due = (
-        referral.status == S.dark and referral.recontact_at is not None and referral.recontact_at <= now
+        referral.status == S.dark
+        and referral.recontact_at is not None
+        and referral.recontact_at <= now
     )
     return referral
 
@@ -133,7 +140,7 @@ class FilterForm(forms.Form):
     def choices(self) -> dict:
         return {
             "owners": [(str(user.pk), member_label(user)) for user in self.members],
-            "statuses": [(s, ReferralStatus(s).label) for s in COLUMNS],
+            "statuses": [(s, status_label(s)) for s in COLUMNS],
             "intakes": [(i, INTAKE_LABELS[i]) for i in sorted(INTAKES)],
         }
 

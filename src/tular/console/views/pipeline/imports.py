@@ -46,9 +46,7 @@ class LeadImportForm(StyledForm, forms.Form):
 
 @console_view(always_change=True)
 def lead_import(request):
-    form = LeadImportForm(
-        request.POST or None, request.FILES or None, workspace=request.workspace
-    )
+    form = LeadImportForm(request.POST or None, request.FILES or None, workspace=request.workspace)
     report = None
     if request.method == "POST" and form.is_valid():
         program = program_get(workspace=request.workspace, slug=form.cleaned_data["program"])

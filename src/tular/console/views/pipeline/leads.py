@@ -11,6 +11,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from tular.console.access import can_change, console_view
 from tular.console.views.pipeline.common import (
@@ -19,6 +20,7 @@ from tular.console.views.pipeline.common import (
     decorate,
     filtered,
     queue,
+    status_label,
 )
 from tular.core import clock
 from tular.core.money import minor_units
@@ -62,7 +64,7 @@ def headers() -> list[str]:
         _("Referrer"),
         _("Program"),
         _("Status"),
-        _("Owner"),
+        pgettext("lead", "Owner"),
         _("Due"),
         _("Overdue"),
         _("Deal value"),
@@ -91,7 +93,7 @@ def lead_export(request):
     now = clock.now()
     found = filtered(request.workspace, form.values(), now=now).select_related("duplicate_of")
     zone = timezone.get_current_timezone()
-    labels = {value: str(label) for value, label in ReferralStatus.choices}
+    labels = {value: status_label(value) for value in ReferralStatus.values}
     intakes = {key: str(label) for key, label in INTAKE_LABELS.items()}
     yes, no = _("yes"), _("no")
     writer = csv.writer(_Echo())
