@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from tests.helpers import PARTICIPANT_BODY, in_parallel, needs_parallel_connections
+from tests.messaging.conftest import smtp, smtp_down, tasks_run_at_once  # noqa: F401 - fixtures
 from tular.messaging.models import OutboundEmail
 from tular.messaging.templating import template_save
 from tular.participants.models import Participant
@@ -328,3 +329,56 @@ def test_a_case_study_answer_for_a_lead_that_is_not_won_is_refused(andi, frozen_
     assert Client().post(url, {"answer": "yes"}).status_code == 409
     referral.refresh_from_db()
     assert referral.case_study == ""
+
+
+def test_every_step_reaches_the_referrer_over_real_smtp_in_indonesian(
+    api,
+    andi,
+    smtp,  # noqa: F811 - the fixture imported above
+    frozen_clock,
+    django_capture_on_commit_callbacks,
+):
+    body = {
+        "program": "pelanggan",
+        "referrer_external_id": "cust_42",
+        "lead": {"name": "Citra", "email": "citra@ptmaju.co.id", "company": "PT Maju"},
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        lead = api.post("/api/v1/referrals", body).json()
+    steps = [
+        {"status": "acknowledged"},
+        {"status": "contacted"},
+        {"status": "qualified"},
+        {"status": "proposal"},
+        {"status": "lost", "reason": "Anggaran belum ada."},
+        {"status": "contacted", "reopen": True, "reason": "Mereka menghubungi lagi."},
+        {"status": "dark"},
+    ]
+    for step in steps:
+        frozen_clock.advance(hours=1)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.request("PATCH", f"/api/v1/referrals/{lead['id']}", step)
+        assert response.status_code == 200, response.content
+
+    assert [m.subject for m in smtp.received] == [
+        "Terima kasih, referral Anda untuk Citra sudah kami terima",
+        "Referral Anda untuk Citra sedang kami tangani",
+        "Kami sudah menghubungi Citra",
+        "Kabar baik: Citra kini menjadi prospek yang memenuhi syarat",
+        "Kami sudah mengirim penawaran kepada Citra",
+        "Tentang referral Anda untuk Citra",
+        "Referral Anda untuk Citra kami buka kembali",
+        "Kabar tentang Citra: kami belum mendapat balasan",
+    ]
+    for received in smtp.received:
+        assert received.rcpt_tos == ["andi@example.com"]
+        assert received.message["Content-Language"] == "id"
+        assert received.message["List-Unsubscribe"].startswith("<http")
+        assert received.message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert received.text.startswith("Halo Andi,")
+    lost, reopened = smtp.received[5], smtp.received[6]
+    assert "Alasannya: Anggaran belum ada." in lost.text
+    assert "Catatan: Mereka menghubungi lagi." in reopened.text
+    assert "Saya menghubungi Citra beberapa kali" in smtp.received[7].text
+    sent = OutboundEmail.objects.filter(referral_id=lead["id"], status="sent").count()
+    assert sent == 8
