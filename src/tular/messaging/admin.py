@@ -8,7 +8,7 @@ from tular.messaging.models import OutboundEmail
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(admin.ModelAdmin):
     list_display = ("created_at", "to", "kind", "language", "status", "attempts", "sent_at")
-    list_filter = ("status", "kind", "language")
+    list_filter = ("status", "category", "kind", "language")
     search_fields = ("to", "subject")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
