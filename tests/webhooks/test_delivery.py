@@ -377,3 +377,50 @@ def test_the_connection_goes_to_the_checked_address(
     assert lookups.count("hooks.tular.test") == 1
     assert set(lookups) <= {"hooks.tular.test", "127.0.0.1"}
     received.verified(endpoint.secret)
+
+
+def test_after_a_rotation_both_secrets_verify_for_a_day(emit, endpoint, receiver, frozen_clock):
+    from tular.webhooks.services import endpoint_rotate_secret
+
+    old = endpoint.secret
+    endpoint = endpoint_rotate_secret(endpoint=endpoint)
+    emit()
+    [received] = receiver.received
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    received.verified(old)
+    received.verified(endpoint.secret)
+    # a day later only the new secret signs
+    receiver.received.clear()
+    frozen_clock.advance(hours=24)
+    emit()
+    [received] = receiver.received
+    assert len(received.headers["webhook-signature"].split(" ")) == 1
+
+
+def test_a_last_attempt_whose_worker_died_fails_the_delivery(
+    emit, endpoint, receiver, frozen_clock
+):
+    receiver.answer((500, "no", {}))
+    delivery = Delivery.objects.get(message=emit())
+    Delivery.objects.filter(pk=delivery.pk).update(
+        attempts=MAX_ATTEMPTS, leased_until=frozen_clock.now + LEASE
+    )
+    deliver_due_webhooks()
+    assert Delivery.objects.get(pk=delivery.pk).status == "pending"
+    frozen_clock.advance(seconds=LEASE.total_seconds())
+    deliver_due_webhooks()
+    delivery.refresh_from_db()
+    assert delivery.status == "failed" and "did not finish" in delivery.last_error
+    assert len(receiver.received) == 1
+
+
+def test_old_messages_are_pruned_unless_still_pending(emit, endpoint, receiver, frozen_clock):
+    from tular.webhooks.services import RETENTION, messages_prune
+
+    done = emit()
+    receiver.answer(*[(500, "no", {})] * 3)
+    waiting = emit()
+    frozen_clock.advance(seconds=RETENTION.total_seconds() + 1)
+    messages_prune()
+    assert list(Message.objects.values_list("pk", flat=True)) == [waiting.pk]
+    assert not Delivery.objects.filter(message_id=done.pk).exists()
