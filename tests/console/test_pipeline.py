@@ -364,7 +364,7 @@ def test_a_won_deal_shows_the_case_study_answer(manager_client, leads):
     answer = page[page.index("lead-case-study") :][:300]
     assert "Perujuk setuju" in answer
     assert "lead-move" not in page  # a won deal has nowhere to go
-    assert "Kesepakatan yang dimenangkan tetap menang" in page
+    assert "Kesepakatan yang berhasil tetap berhasil" in page
 
 
 def test_a_tracked_sign_up_keeps_its_old_page(manager_client, program, andi):

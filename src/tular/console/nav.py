@@ -46,7 +46,9 @@ MAIN = [
 def nav_for(request) -> list[dict]:
     """The entries as the base template draws them, the current one marked."""
     match = getattr(request, "resolver_match", None)
-    current = (match.url_name or "") if match else ""
+    # A view may say which section it belongs to (a lead's page is the pipeline's, though it
+    # is a referral's page).
+    current = getattr(request, "nav_section", None) or ((match.url_name or "") if match else "")
     items = []
     for item in MAIN:
         if item.owner_only and getattr(request, "role", None) != "owner":

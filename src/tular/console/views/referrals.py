@@ -131,6 +131,7 @@ def referral_detail(request, referral_id):
     }
     if referral.status in PIPELINE_STATUSES:
         context.update(_lead_context(request, referral))
+        request.nav_section = "pipeline"
     return render(request, "console/referrals/detail.html", context)
 
 
