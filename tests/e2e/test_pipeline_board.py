@@ -5,12 +5,13 @@ refuses, so the card snaps back with the reason; then, with the keyboard only, m
 dialog. The database follows each move (the same referral_move as PATCH /api/v1/referrals)."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from tests.e2e.console import new_tab
+from tests.e2e.console import DESKTOP, new_tab
 from tests.rewards.books import make_participant, make_program
 from tular.core import clock
 from tular.referrals import pipeline
@@ -18,6 +19,8 @@ from tular.referrals.models import Referral, ReferralChange
 from tular.workspaces.models import Membership, Role
 from tular.workspaces.services import workspace_get_or_create
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
 EMAIL = "manajer@toko.example"
 PASSWORD = "rahasia-papan-1357"
 
@@ -158,4 +161,23 @@ def test_drag_and_keyboard_moves(browser, live_server, leads):
     # "qualified", which the browser also logs as a failed load)
     assert all("409" in problem for problem in tab.problems), tab.problems
     assert len(tab.problems) == 2, tab.problems
+
+    # The pages as a manager sees them, in Indonesian, at desktop and phone width (for people
+    # to look at: test-artifacts/screenshots/, as the console walk does)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {
+        "board": "/console/pipeline/",
+        "queue": "/console/pipeline/queue/",
+        "list": "/console/pipeline/list/",
+        "lead": f"/console/referrals/{citra.pk}/",
+    }
+    for width_name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        tab.set_viewport_size(viewport)
+        for name, path in pages.items():
+            tab.goto(f"{live_server.url}{path}")
+            tab.screenshot(
+                path=SCREENSHOTS / f"pipeline-{name}-{width_name}-id.png", full_page=True
+            )
+            overflow = tab.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            assert overflow <= 0, f"{name} at {width_name} scrolls sideways by {overflow}px"
     tab.context.close()
