@@ -27,12 +27,12 @@ from tular.participants.models import Participant
 from tular.participants.services import normalise_email
 from tular.programs.models import Program
 from tular.programs.rules import Trigger
+from tular.referrals import webhook_events
 from tular.referrals.models import Referral, ReferralChange, ReferralNote, ReferralStatus
 from tular.referrals.notify import referral_notify
 from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
 from tular.rewards.services import rewards_grant
-from tular.webhooks.services import webhook_emit
 from tular.workspaces.audit import Actor, audit_record
 from tular.workspaces.models import Membership
 
@@ -268,11 +268,7 @@ def referral_submit(
             actor_user_id=actor.user_id,
         )
         referral_notify(referral=referral, change=change)
-        webhook_emit(
-            workspace=referral.workspace,
-            type="referral.created",
-            data=referral_data(referral),
-        )
+        webhook_events.referral_created(referral)
     return referral
 
 
@@ -416,11 +412,7 @@ def referral_move(
             before={"status": current},
             after={"status": status, "reason": reason, "reopened": reopen},
         )
-        webhook_emit(
-            workspace=referral.workspace,
-            type="referral.status_changed",
-            data={**referral_data(referral), "previous_status": current, "reason": reason},
-        )
+        webhook_events.referral_status_changed(referral, previous_status=current, reason=reason)
     return change
 
 
@@ -530,30 +522,3 @@ def referral_case_study_answer(*, referral: Referral, agreed: bool) -> Referral:
         referral.case_study = "agreed" if agreed else "declined"
         referral.save(update_fields=["case_study"])
     return referral
-
-
-# ---------------------------------------------------------------- shapes
-
-
-def referral_data(referral: Referral) -> dict:
-    """The referral as webhooks carry it (JSON-safe)."""
-    return {
-        "id": str(referral.pk),
-        "program": referral.program.slug,
-        "status": referral.status,
-        "referrer": {
-            "id": str(referral.participant_id),
-            "external_id": referral.participant.external_id,
-        },
-        "lead": {
-            "name": referral.name,
-            "email": referral.email,
-            "company": referral.company,
-            "phone": referral.phone,
-        },
-        "deal_value": referral.deal_value,
-        "currency": referral.deal_currency or None,
-        "lead_score": referral.lead_score,
-        "due_at": referral.due_at.isoformat() if referral.due_at else None,
-        "created_at": referral.created_at.isoformat(),
-    }

@@ -17,6 +17,7 @@ from tular.core.errors import Conflict, Invalid, NotFound
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
 from tular.programs.rules import Trigger
+from tular.referrals import webhook_events
 from tular.referrals.events import once
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.referrals.results import (
@@ -208,6 +209,7 @@ def track_signup(
             user_agent=user_agent[:500],
             created_at=at,
         )
+        webhook_events.referral_created(referral)
         rewards = rewards_grant(
             referral=referral, occurrence=signup_occurrence(program=program, at=at)
         )
@@ -325,9 +327,11 @@ def _referral_at_checkout(
         click=click,
         created_at=at,
     )
-    return Referral.objects.select_related("program", "participant", "workspace").get(
+    referral = Referral.objects.select_related("program", "participant", "workspace").get(
         pk=referral.pk
     )
+    webhook_events.referral_created(referral)
+    return referral
 
 
 # ---------------------------------------------------------------- refund and cancel
@@ -484,6 +488,9 @@ def referral_clear(
     referral.flag_reason = ""
     referral.review_reason = reason.strip()[:300]
     referral.save(update_fields=["status", "flag_reason", "review_reason", "friend"])
+    webhook_events.referral_status_changed(
+        referral, previous_status=before["status"], reason=referral.review_reason
+    )
     granted = rewards_grant(
         referral=referral,
         occurrence=signup_occurrence(program=program, at=referral.created_at),
@@ -548,6 +555,9 @@ def referral_reject(*, referral: Referral, reason: str, actor: Actor | None = No
     referral.status = ReferralStatus.rejected
     referral.review_reason = reason[:300]
     referral.save(update_fields=["status", "review_reason"])
+    webhook_events.referral_status_changed(
+        referral, previous_status=before["status"], reason=referral.review_reason
+    )
     audit_record(
         workspace=referral.workspace,
         actor=actor,
