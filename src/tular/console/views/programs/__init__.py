@@ -20,9 +20,7 @@ urlpatterns = [
     path("programs/<slug:slug>/status/", pages.set_status, name="programs-status"),
     path("programs/<slug:slug>/cash/", pages.set_cash, name="programs-cash"),
     path("programs/<slug:slug>/texts/", copy.program_copy, name="programs-copy"),
-    path(
-        "programs/<slug:slug>/pipeline/", pipeline.program_pipeline, name="programs-pipeline"
-    ),
+    path("programs/<slug:slug>/pipeline/", pipeline.program_pipeline, name="programs-pipeline"),
     path("programs/<slug:slug>/messages/", messages.program_messages, name="programs-messages"),
     path(
         "programs/<slug:slug>/messages/<str:key>/",
