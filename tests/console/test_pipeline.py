@@ -223,7 +223,7 @@ def test_the_queue_lists_the_most_overdue_first_then_due_soonest_then_dark(
 
 def test_the_queues_quick_action_acknowledges(manager_client, leads):
     page = manager_client.get("/console/pipeline/queue/").content.decode()
-    row = page[page.index(f'data-lead="{leads["Citra"].pk}"') :].split("</tr>")[0]
+    row = page[page.index(f'data-lead="{leads["Citra"].pk}"') :].split("</li>")[0]
     assert 'name="status" value="acknowledged"' in row and "Terima" in row
     assert 'name="status" value="contacted"' in row
     response = post_move(
