@@ -26,6 +26,13 @@ PAGES = {
     "team": "/console/settings/team/",
     "API keys": "/console/settings/api-keys/",
     "audit log": "/console/settings/audit/",
+    "pipeline board": "/console/pipeline/",
+    "pipeline list": "/console/pipeline/list/",
+    "referral queue": "/console/pipeline/queue/",
+    "lead import": "/console/pipeline/import/",
+    "program pipeline settings": "/console/programs/mitra-reseller/pipeline/",
+    "program message templates": "/console/programs/mitra-reseller/messages/",
+    "webhooks": "/console/settings/webhooks/",
 }
 
 

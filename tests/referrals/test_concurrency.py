@@ -55,7 +55,7 @@ def test_concurrent_retries_of_one_sale_event_pay_once(owner):
 
 
 def test_two_people_moving_one_lead_at_once_make_one_move(owner):
-    api, participant = owner
+    api, _participant = owner
     lead = api.post(
         "/api/v1/referrals",
         {
