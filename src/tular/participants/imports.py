@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
@@ -103,12 +104,12 @@ class Outcome:
 # Reading the file
 
 
-def _normalise_header(raw: str) -> str:
+def normalise_header(raw: str) -> str:
     return raw.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
 
 
 def _column_of(header: str) -> str | None:
-    name = _normalise_header(header)
+    name = normalise_header(header)
     for column, aliases in HEADER_ALIASES.items():
         if name in aliases:
             return column
@@ -139,9 +140,14 @@ def _delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
+def read_rows(
+    text: str, *, column_of: Callable[[str], str | None] | None = None
+) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     """(column → index in a row, [(row number as a spreadsheet shows it, cells)]). Blank rows
-    are left out but keep their number; the header is row 1."""
+    are left out but keep their number; the header is row 1. `column_of` names the column a
+    header stands for (None: not one we read); the participants' columns by default. Also the
+    reader of the pipeline's lead import (referrals.imports)."""
+    column_of = column_of or _column_of
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
@@ -152,7 +158,7 @@ def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
         raise Invalid(["file"], _("The file is empty."))
     positions: dict[str, int] = {}
     for index, header in enumerate(records[0]):
-        column = _column_of(header)
+        column = column_of(header)
         if column is not None and column not in positions:
             positions[column] = index
     rows = [
@@ -163,14 +169,19 @@ def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     return positions, rows
 
 
-def check_file(data: bytes, *, program_chosen: bool) -> tuple[str, int]:
-    """(the text, the number of rows) of a file we can import, else Invalid saying why."""
-    if len(data) > MAX_BYTES:
+def check_size(data: bytes, *, limit: int = MAX_BYTES) -> None:
+    """Invalid when an upload is larger than `limit` bytes."""
+    if len(data) > limit:
         raise Invalid(
             ["file"],
             _("The file is larger than %(size)s MB. Split it into smaller files.")
-            % {"size": MAX_BYTES // (1024 * 1024)},
+            % {"size": limit // (1024 * 1024)},
         )
+
+
+def check_file(data: bytes, *, program_chosen: bool) -> tuple[str, int]:
+    """(the text, the number of rows) of a file we can import, else Invalid saying why."""
+    check_size(data)
     text = decode(data)
     positions, rows = read_rows(text)
     needed = ["email"] if program_chosen else ["program", "email"]

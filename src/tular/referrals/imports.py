@@ -17,15 +17,13 @@ the request): at most MAX_ROWS rows.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tular.core.errors import DomainError, Invalid
-from tular.participants.imports import decode
+from tular.participants.imports import check_size, decode, normalise_header, read_rows
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email
 from tular.programs.models import Program
@@ -73,38 +71,17 @@ class ImportReport:
         return [row for row in self.rows if row.duplicate]
 
 
-def _header(raw: str) -> str:
-    return raw.strip().strip("\ufeff").lower().replace("-", "_").replace(" ", "_")
-
-
-def _delimiter(text: str) -> str:
-    first_line = text.split("\n", 1)[0]
-    return ";" if first_line.count(";") > first_line.count(",") else ","
+def _column(raw: str) -> str | None:
+    name = normalise_header(raw)
+    return name if name in COLUMNS else None
 
 
 def read_file(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
     """(column → its index, [(row number, cells)]) of a file we can import, else Invalid with
-    one clear message (size, encoding, a missing column, no rows, too many rows)."""
-    if len(data) > MAX_BYTES:
-        raise Invalid(
-            ["file"],
-            _("The file is larger than %(size)s MB. Split it into smaller files.")
-            % {"size": MAX_BYTES // (1024 * 1024)},
-        )
-    text = decode(data)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
-    except csv.Error as exc:
-        raise Invalid(
-            ["file"], _("The file cannot be read as CSV: %(error)s") % {"error": exc}
-        ) from None
-    if not records:
-        raise Invalid(["file"], _("The file is empty."))
-    positions: dict[str, int] = {}
-    for index, header in enumerate(records[0]):
-        name = _header(header)
-        if name in COLUMNS and name not in positions:
-            positions[name] = index
+    one clear message (size, encoding, a missing column, no rows, too many rows). Read as the
+    participants' import reads its files (`participants.imports`)."""
+    check_size(data, limit=MAX_BYTES)
+    positions, rows = read_rows(decode(data), column_of=_column)
     missing = [column for column in REQUIRED if column not in positions]
     if not any(column in positions for column in REFERRER_COLUMNS):
         missing.insert(0, "referrer_external_id / referrer_email")
@@ -114,11 +91,6 @@ def read_file(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str]]]]
             _("The file has no column %(columns)s. The first row must name the columns: %(all)s.")
             % {"columns": ", ".join(missing), "all": ", ".join(COLUMNS)},
         )
-    rows = [
-        (number, cells)
-        for number, cells in enumerate(records[1:], start=2)
-        if any(cell.strip() for cell in cells)
-    ]
     if not rows:
         raise Invalid(["file"], _("The file has a header but no rows."))
     if len(rows) > MAX_ROWS:
