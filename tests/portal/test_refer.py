@@ -5,7 +5,6 @@ own address. Errors show beside their field and write nothing; robots and floods
 import re
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from tests.portal.conftest import portal_client_for
@@ -24,13 +23,6 @@ LEAD = {
     "heard_other": "",
     "consent": "on",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -140,8 +140,11 @@ class MagicLink(models.Model):
 
 class SignInRequest(models.Model):
     """Every request for a link, known address or not, kept a day for the throttle (per
-    address and per IP). The address is kept hashed."""
+    address and per IP). The address is kept hashed. Also the public referral form's tries
+    (`kind` "refer", per IP, no address): one table of throttled attempts, shared by every
+    server process."""
 
+    kind = models.CharField(max_length=16, default="sign-in", db_default="sign-in")
     email_hash = models.CharField(max_length=64)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField()
@@ -150,6 +153,7 @@ class SignInRequest(models.Model):
         indexes = [
             models.Index(fields=["email_hash", "at"], name="portal_request_email"),
             models.Index(fields=["ip", "at"], name="portal_request_ip"),
+            models.Index(fields=["kind", "ip", "at"], name="attempt_kind_ip"),
         ]
 
     def __str__(self) -> str:

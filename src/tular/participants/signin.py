@@ -87,11 +87,26 @@ def safe_next(path: str | None) -> str:
 def throttled(*, email_normalised: str, ip: str | None) -> bool:
     """True when this address or IP has asked too often within the window (before this one)."""
     since = clock.now() - WINDOW
-    recent = SignInRequest.objects.filter(at__gt=since)
+    recent = SignInRequest.objects.filter(kind="sign-in", at__gt=since)
     if recent.filter(email_hash=email_hash(email_normalised)).count() >= MAX_PER_ADDRESS:
         return True
     address = ip_or_none(ip)
     return bool(address) and recent.filter(ip=address).count() >= MAX_PER_IP
+
+
+def attempts_from_ip(*, kind: str, ip: str | None, window: timedelta) -> int:
+    """How many attempts of `kind` this IP made within `window` (0 for no usable IP)."""
+    address = ip_or_none(ip)
+    if not address:
+        return 0
+    return SignInRequest.objects.filter(kind=kind, ip=address, at__gt=clock.now() - window).count()
+
+
+def attempt_record(*, kind: str, ip: str | None) -> None:
+    """Record one attempt of `kind` from this IP (kept a day, pruned with the sign-ins)."""
+    address = ip_or_none(ip)
+    if address:
+        SignInRequest.objects.create(kind=kind, email_hash="", ip=address, at=clock.now())
 
 
 def _participants_by_workspace(email_normalised: str) -> dict:

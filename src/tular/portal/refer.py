@@ -22,25 +22,23 @@ someone else's name is not silent either: the real referrer is e-mailed their th
 
 The throttle counts, per client IP, the posts that reach the referrer check or the submission
 (not the ones refused for a field error, so a person correcting a typo is not locked out):
-`MAX_PER_IP` within `WINDOW`. It lives in Django's cache (local memory): exact for a server
-with one process (SQLite's default), per process when `up` runs several workers.
+`MAX_PER_IP` within `WINDOW`. The tries are rows of the sign-in throttle's table
+(`participants.signin.attempt_record`, kind "refer"), so every server process counts the same.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.cache import cache
-
 from tular.core.errors import Invalid
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email
+from tular.participants.signin import attempt_record, attempts_from_ip
 from tular.portal.access import participants_of
 from tular.portal.landing import B2B_KINDS
 from tular.portal.landing import program_for as landing_program_for
 from tular.programs.models import Program, ProgramStatus
 from tular.referrals.models import PIPELINE_STATUSES
-from tular.workspaces.auth import ip_or_none
 
 WINDOW = timedelta(minutes=15)
 MAX_PER_IP = 10
@@ -89,27 +87,14 @@ def referrer_by_email(*, program: Program, email: str) -> Participant | None:
 # ---------------------------------------------------------------- the throttle
 
 
-def _key(ip: str | None) -> str | None:
-    address = ip_or_none(ip)
-    return f"tular:refer:{address}" if address else None
-
-
 def refer_throttled(*, ip: str | None) -> bool:
     """True when this IP has already made `MAX_PER_IP` tries within the window."""
-    key = _key(ip)
-    return key is not None and (cache.get(key) or 0) >= MAX_PER_IP
+    return attempts_from_ip(kind="refer", ip=ip, window=WINDOW) >= MAX_PER_IP
 
 
 def refer_attempt(*, ip: str | None) -> None:
-    """Count one try from this IP (the window starts at its first try)."""
-    key = _key(ip)
-    if key is None:
-        return
-    if not cache.add(key, 1, timeout=int(WINDOW.total_seconds())):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=int(WINDOW.total_seconds()))
+    """Count one try from this IP (in the database: every server process sees it)."""
+    attempt_record(kind="refer", ip=ip)
 
 
 # ---------------------------------------------------------------- the portal's menu
