@@ -43,6 +43,7 @@ def test_a_submitted_lead_starts_its_service_level_and_is_scored(lead, frozen_cl
     assert lead["overdue"] is False
     assert lead["lead_score"] == 20
     assert lead["intake"] == "api"
+    assert lead["referral_type"] == "customer"
     assert lead["heard_from"] == "LinkedIn"
     assert lead["consent_at"] is not None
     assert [step["status"] for step in lead["history"]] == ["submitted"]

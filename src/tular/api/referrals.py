@@ -205,6 +205,10 @@ class ReferrerOut(BaseModel):
 
 class LeadReferral(ReferralItem):
     referrer: ReferrerOut
+    referral_type: str = Field(
+        description="The referrer's kind (customer, affiliate, reseller, …, employee, network): "
+        "the referral type of a CRM (R16)."
+    )
     phone: str
     notes: str = Field(description="What the referrer wrote about the lead.")
     heard_from: str
@@ -246,6 +250,7 @@ def _lead_out(referral: Referral) -> dict:
             "name": referrer.name,
             "email": referrer.email,
         },
+        "referral_type": referrer.kind,
         "phone": referral.phone,
         "notes": referral.lead_notes,
         "heard_from": referral.heard_from,

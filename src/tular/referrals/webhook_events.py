@@ -15,6 +15,7 @@ def referral_data(referral, **extra) -> dict:
             "id": referral.participant_id,
             "external_id": referral.participant.external_id,
         },
+        "referral_type": referral.participant.kind,
         "customer_external_id": referral.customer_external_id,
         "lead": {
             "name": referral.name,
