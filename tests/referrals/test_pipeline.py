@@ -234,3 +234,13 @@ def test_a_dark_lead_comes_back_after_the_program_setting(api, lead, workspace, 
     assert sla.recontact_tell() == 1
     assert sla.recontact_tell() == 0
     assert told("pipeline_recontact") == ["owner@toko.example"]
+
+
+def test_a_deal_value_sent_with_the_same_status_is_audited(api, lead):
+    from tular.workspaces.models import AuditEntry
+
+    move(api, lead["id"], status="acknowledged")
+    response = move(api, lead["id"], status="acknowledged", deal_value=4_000_000)
+    assert response.json()["deal_value"] == 4_000_000
+    entry = AuditEntry.objects.get(action="referral.deal_value", target_id=lead["id"])
+    assert entry.after == {"deal_value": 4_000_000, "currency": "IDR"}

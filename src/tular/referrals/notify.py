@@ -31,7 +31,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -87,11 +87,7 @@ def referrer_language(participant: Participant) -> str:
 
 
 def _portal_link(program: Program, base: str) -> str:
-    try:  # the referrer's list of leads, where the portal has it
-        path = reverse("portal:leads", args=[program.slug])
-    except NoReverseMatch:
-        path = reverse("portal:program", args=[program.slug])
-    return base + path
+    return base + reverse("portal:leads", args=[program.slug])
 
 
 def brand_of(workspace, base: str) -> dict:

@@ -34,7 +34,6 @@ from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
 from tular.rewards.services import rewards_grant
 from tular.workspaces.audit import Actor, audit_record
-from tular.workspaces.models import Membership
 
 S = ReferralStatus
 
@@ -129,6 +128,12 @@ def sla_next(*, program: Program, status: str, submitted_at: datetime):
 
 def is_overdue(referral: Referral, *, now: datetime | None = None) -> bool:
     return referral.due_at is not None and referral.due_at < (now or clock.now())
+
+
+def overdue(queryset, *, now: datetime | None = None):
+    """The open leads of `queryset` past their service level (the queue, the overview, the
+    owner's reminder): the database's side of `is_overdue`."""
+    return queryset.filter(status__in=OPEN, due_at__lt=now or clock.now())
 
 
 # ---------------------------------------------------------------- intake
@@ -357,8 +362,7 @@ def referral_move(
         current = referral.status
         if status == current and not reopen:
             if value is not None:
-                _set_deal(referral, value, value_currency)
-                referral.save(update_fields=["deal_value", "deal_currency"])
+                _deal_write(referral, value, value_currency, actor=actor)
             return None
         check_move(current=current, target=status, reopen=reopen)
         if status == S.lost and not reason:
@@ -400,9 +404,6 @@ def referral_move(
         )
         if status in (S.qualified, S.won):
             _grant(referral=referral, trigger=Trigger(status), at=now)
-        if status == S.won and program.ask_case_study and not referral.case_study:
-            referral.case_study = "asked"
-            referral.save(update_fields=["case_study"])
         referral_notify(referral=referral, change=change)
         audit_record(
             workspace=referral.workspace,
@@ -453,7 +454,7 @@ def owner_for(*, workspace, email: str):
         .objects.filter(email__iexact=(email or "").strip(), memberships__workspace=workspace)
         .first()
     )
-    if user is None or not Membership.objects.filter(workspace=workspace, user=user).exists():
+    if user is None:
         raise Invalid(["owner"], _("No team member with that e-mail in this workspace."))
     return user
 
@@ -483,19 +484,24 @@ def referral_set_deal(*, referral: Referral, deal_value, currency, actor: Actor)
     )
     with transaction.atomic():
         referral = _locked(referral)
-        before = {"deal_value": referral.deal_value, "currency": referral.deal_currency}
-        referral.deal_value = value
-        referral.deal_currency = value_currency if value is not None else ""
-        referral.save(update_fields=["deal_value", "deal_currency"])
-        audit_record(
-            workspace=referral.workspace,
-            actor=actor,
-            action="referral.deal_value",
-            target=referral,
-            before=before,
-            after={"deal_value": value, "currency": referral.deal_currency},
-        )
+        _deal_write(referral, value, value_currency if value is not None else "", actor=actor)
     return referral
+
+
+def _deal_write(referral: Referral, value: int | None, currency: str, *, actor: Actor) -> None:
+    """Store a locked referral's deal value with its audit entry."""
+    before = {"deal_value": referral.deal_value, "currency": referral.deal_currency}
+    referral.deal_value = value
+    referral.deal_currency = currency
+    referral.save(update_fields=["deal_value", "deal_currency"])
+    audit_record(
+        workspace=referral.workspace,
+        actor=actor,
+        action="referral.deal_value",
+        target=referral,
+        before=before,
+        after={"deal_value": value, "currency": currency},
+    )
 
 
 def referral_note_add(*, referral: Referral, body: str, actor: Actor) -> ReferralNote:

@@ -9,7 +9,6 @@ transaction, so two workers running the job tell once.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import translation
@@ -18,7 +17,8 @@ from django.utils.translation import gettext as _
 from tular.core import clock
 from tular.messaging.services import email_language, email_send
 from tular.referrals.models import Referral
-from tular.referrals.pipeline import OPEN, S, sla_hours
+from tular.referrals.notify import public_base
+from tular.referrals.pipeline import S, overdue, sla_hours
 from tular.workspaces.models import Membership, Role
 
 BATCH = 200
@@ -47,8 +47,7 @@ def team_for(referral: Referral) -> list:
 
 
 def console_link(referral: Referral) -> str:
-    base = (settings.TULAR_PUBLIC_URL or "http://localhost:8000").rstrip("/")
-    return base + reverse("console:referrals-detail", args=[referral.pk])
+    return public_base() + reverse("console:referrals-detail", args=[referral.pk])
 
 
 def _language_of(user, workspace) -> str:
@@ -89,8 +88,7 @@ def overdue_tell(*, now=None) -> int:
     Returns how many leads were told about."""
     now = now or clock.now()
     late = (
-        Referral.objects.filter(status__in=OPEN, due_at__lt=now)
-        .exclude(due_kind="")
+        overdue(Referral.objects.all(), now=now)
         .select_related("program", "participant", "owner", "workspace")
         .order_by("due_at")[:BATCH]
     )

@@ -12,7 +12,16 @@ from tular.core import clock
 from tular.core.templatetags.ui import STATUS_BADGES
 from tular.programs.services import programs_filter
 from tular.referrals.models import PIPELINE_STATUSES, Referral, ReferralStatus
-from tular.referrals.pipeline import CHAIN, INTAKES, MOVES, OPEN, REOPEN_TO, REOPENABLE, S
+from tular.referrals.pipeline import (
+    CHAIN,
+    INTAKES,
+    MOVES,
+    OPEN,
+    REOPEN_TO,
+    REOPENABLE,
+    S,
+    overdue,
+)
 from tular.referrals.sla import due_label
 
 # The board's columns, left to right.
@@ -42,10 +51,6 @@ def leads(workspace):
     return Referral.objects.select_related("program", "participant", "owner").filter(
         workspace=workspace, status__in=PIPELINE_STATUSES
     )
-
-
-def overdue(queryset, *, now=None):
-    return queryset.filter(status__in=OPEN, due_at__lt=now or clock.now())
 
 
 def overdue_count(workspace) -> int:
