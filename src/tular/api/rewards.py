@@ -16,6 +16,7 @@ from tular.rewards import payouts as payout_services
 from tular.rewards import selectors
 from tular.rewards.models import Payout, Reward
 from tular.rewards.services import reward_approve, reward_reject, rewards_review_many
+from tular.rewards.webhook_events import reward_data
 from tular.workspaces.audit import Actor
 
 router = Router(tags=["rewards"])
@@ -154,23 +155,11 @@ class MarkFailedIn(Strict):
 
 
 def _reward_out(reward: Reward) -> dict:
+    """The reward as webhooks carry it, with its hold and payout dates (the response schema
+    keeps only its own fields)."""
     return {
-        "id": reward.id,
-        "participant_id": reward.participant_id,
-        "program": reward.program.slug,
-        "referral_id": reward.referral_id,
-        "conversion_id": reward.conversion_id,
-        "recipient": reward.recipient,
-        "trigger": reward.trigger,
-        "kind": reward.kind,
-        "amount": reward.amount,
-        "currency": reward.currency or None,
-        "perk": reward.perk or None,
-        "status": reward.status,
-        "status_reason": reward.status_reason,
-        "reversed_amount": reward.reversed_amount,
+        **reward_data(reward),
         "hold_until": reward.hold_until,
-        "created_at": reward.created_at,
         "approved_at": reward.approved_at,
         "paid_at": reward.paid_at,
         "payout_id": reward.payout_id,
