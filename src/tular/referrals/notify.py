@@ -255,6 +255,26 @@ def referral_notify(*, referral: Referral, change: ReferralChange) -> None:
     _pipeline_send(referral=referral, key=key, reason=change.reason)
 
 
+def _queue(
+    *, participant: Participant, key: str, chosen, rendered, language: str, base: str, **extra
+) -> OutboundEmail:
+    """Queue a rendered catalogue message to a referrer, recording which template it came from
+    (pipeline news and asks alike)."""
+    return email_queue(
+        to=participant.email,
+        kind=key,
+        subject=rendered.subject,
+        text=rendered.text,
+        language=language,
+        workspace=participant.workspace,
+        brand=brand_of(participant.workspace, base),
+        template_key=key,
+        template_source=chosen.source,
+        base_url=base,
+        **extra,
+    )
+
+
 def _pipeline_send(*, referral: Referral, key: str, reason: str = "") -> OutboundEmail | None:
     participant = referral.participant
     program = referral.program
@@ -269,20 +289,16 @@ def _pipeline_send(*, referral: Referral, key: str, reason: str = "") -> Outboun
         ),
     )
     try:
-        email = email_queue(
-            to=participant.email,
-            kind=key,
-            subject=rendered.subject,
-            text=rendered.text,
+        email = _queue(
+            participant=participant,
+            key=key,
+            chosen=chosen,
+            rendered=rendered,
             language=language,
-            workspace=referral.workspace,
+            base=base,
             category=OutboundEmail.Category.PIPELINE,
             obey_unsubscribe=not program.pipeline_mail_despite_unsubscribe,
-            brand=brand_of(referral.workspace, base),
-            template_key=key,
-            template_source=chosen.source,
             referral=referral,
-            base_url=base,
         )
     except Invalid:  # an address the outbox cannot take must not stop the pipeline
         logger.warning("referral %s: the referrer's address cannot be mailed", referral.pk)
@@ -556,18 +572,14 @@ def ask_send(
                 _("%(email)s was already asked today: asks feel personal when they are rare.")
                 % {"email": participant.email}
             )
-        email = email_queue(
-            to=participant.email,
-            kind=key,
-            subject=rendered.subject,
-            text=rendered.text,
+        email = _queue(
+            participant=participant,
+            key=key,
+            chosen=chosen,
+            rendered=rendered,
             language=language,
-            workspace=participant.workspace,
+            base=base,
             category=OutboundEmail.Category.MARKETING,
-            brand=brand_of(participant.workspace, base),
-            template_key=key,
-            template_source=chosen.source,
-            base_url=base,
         )
         audit_record(
             workspace=participant.workspace_id,
