@@ -154,6 +154,11 @@ class Referral(models.Model):
         ]
         indexes = [
             models.Index(fields=["participant", "created_at"], name="referral_referrer"),
+            # Insight: a program's referrals by day (rollups, cohorts) and by first sale.
+            models.Index(
+                fields=["program", "created_at", "participant"], name="referral_program_time"
+            ),
+            models.Index(fields=["program", "first_sale_at"], name="referral_program_sale"),
             models.Index(fields=["program", "status", "due_at"], name="referral_queue"),
             models.Index(fields=["program", "email_normalised"], name="referral_lead_email"),
             models.Index(fields=["program", "company_domain"], name="referral_lead_domain"),
@@ -199,6 +204,7 @@ class ReferralChange(models.Model):
         verbose_name = _("referral change")
         verbose_name_plural = _("referral changes")
         ordering = ["at", "id"]
+        indexes = [models.Index(fields=["at"], name="referral_change_at")]
 
     def __str__(self) -> str:
         return f"{self.from_status or '·'} → {self.to_status}"

@@ -131,6 +131,10 @@ class Reward(models.Model):
         indexes = [
             models.Index(fields=["status", "hold_until"], name="reward_due"),
             models.Index(fields=["participant", "rule_index", "created_at"], name="reward_cap"),
+            # Insight: a program's rewards by day earned, approved and paid (rollups, medians).
+            models.Index(fields=["program", "created_at"], name="reward_program_created"),
+            models.Index(fields=["program", "approved_at"], name="reward_program_approved"),
+            models.Index(fields=["program", "paid_at"], name="reward_program_paid"),
         ]
         constraints = [
             # One reward per (sale, rule, recipient), and per (referral, rule, recipient) for
