@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid, NotFound
+from tular.core.exports import safe_cell
 from tular.core.money import format_money, is_currency
 from tular.participants.models import Participant
 from tular.programs.models import Program
@@ -408,9 +409,6 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor: Actor | None = Non
     return payout
 
 
-# Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 CSV_HEADER = [
     "participant_id",
     "name",
@@ -420,13 +418,6 @@ CSV_HEADER = [
     "currency",
     "reward_ids",
 ]
-
-
-def _cell(value) -> str | int:
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def payout_export_filename(payout: Payout) -> str:
@@ -454,7 +445,7 @@ def payout_export_csv(payout: Payout) -> str:
     ):
         writer.writerow(
             [
-                _cell(value)
+                safe_cell(value)
                 for value in (
                     str(item.participant_id),
                     item.participant.name,
