@@ -123,9 +123,14 @@ class MonthFigure(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "program", "month", "key", "currency"],
+                fields=["program", "month", "key", "currency"],
+                condition=models.Q(program__isnull=False),
                 name="month_figure_once",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["workspace", "month", "key", "currency"],
+                condition=models.Q(program__isnull=True),
+                name="month_figure_workspace_once",
             ),
             models.CheckConstraint(condition=models.Q(value__gte=0), name="month_figure_positive"),
         ]
