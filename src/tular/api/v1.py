@@ -19,6 +19,7 @@ from tular.api import (
     workspace,
 )
 from tular.api.auth import PerKeyThrottle, secret_key
+from tular.api.insight import router as insight_router
 from tular.api.metrics import router as metrics_router
 
 api = NinjaAPI(
@@ -47,3 +48,4 @@ api.add_router("/members", workspace.members_router)
 api.add_router("/invitations", workspace.invitations_router)
 api.add_router("/audit-log", workspace.audit_router)
 api.add_router("", webhooks.router)
+api.add_router("", insight_router)
