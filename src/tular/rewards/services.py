@@ -13,7 +13,7 @@ from django.db.models import Sum
 from tular.core import clock
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
-from tular.programs.rules import Recipient, Rule
+from tular.programs.rules import Recipient, RewardKind, Rule
 from tular.rewards import ledger, webhook_events
 from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
@@ -149,6 +149,89 @@ def _store(*, referral, participant, draft: RewardDraft, conversion, occurrence,
         if status == RewardStatus.approved:
             _move_to_approved(reward)
     webhook_events.reward_created(reward)
+    return reward
+
+
+# A bonus (a contest prize, R40) is no rule's: it is stored with this rule index, past any
+# program's rules (a PositiveSmallIntegerField holds up to 32767), and the trigger "bonus".
+BONUS_RULE_INDEX = 32767
+BONUS_TRIGGER = "bonus"
+
+
+@transaction.atomic
+def reward_bonus(
+    *,
+    program,
+    participant,
+    referral,
+    amount: int | None,
+    currency: str = "",
+    perk: str = "",
+    reason: str,
+    actor: Actor | None = None,
+) -> Reward:
+    """A one-off bonus for a referrer (a contest's prize): a money amount in the program's
+    currency or a perk, granted approved (a manager decided it) and posted to the ledger like
+    every reward (program expense → pending → approved), so payouts pay it.
+
+    A reward belongs to a referral (the column is required): `referral` is one of the
+    participant's referrals that carries no bonus yet (the caller picks it, e.g. their latest
+    in the contest's period); a second bonus on the same referral is refused (Conflict), as the
+    unique constraint (referral, rule, participant) would."""
+    if (amount is None) == (not perk):
+        raise ValueError("a bonus is either an amount or a perk")
+    if referral.participant_id != participant.pk or referral.program_id != program.pk:
+        raise ValueError("the referral is not this participant's in this program")
+    if amount is not None and (amount <= 0 or currency != program.currency):
+        raise ValueError("a money bonus is a positive amount in the program's currency")
+    if Reward.objects.filter(
+        referral=referral, rule_index=BONUS_RULE_INDEX, participant=participant
+    ).exists():
+        raise Conflict("this referral already carries a bonus")
+    now = clock.now()
+    reward = Reward.objects.create(
+        workspace_id=program.workspace_id,
+        program=program,
+        participant=participant,
+        referral=referral,
+        conversion=None,
+        rule_index=BONUS_RULE_INDEX,
+        trigger=BONUS_TRIGGER,
+        recipient=Recipient.referrer,
+        kind=RewardKind.fixed if amount is not None else RewardKind.perk,
+        amount=amount,
+        currency=currency if amount is not None else "",
+        perk=perk[:200] if amount is None else "",
+        status=RewardStatus.approved,
+        status_reason=reason[:300],
+        hold_until=now,
+        referred_at=referral.created_at,
+        converted_at=now,
+        created_at=now,
+        approved_at=now,
+    )
+    if reward.is_monetary:
+        ledger.move(
+            workspace=program.workspace,
+            program=program,
+            participant_id=participant.pk,
+            currency=reward.currency,
+            amount=reward.amount,
+            source=Account.program_expense,
+            target=Account.pending,
+            kind=LedgerTransaction.Kind.earned,
+            reward=reward,
+            memo=reason[:300],
+        )
+        _move_to_approved(reward)
+    webhook_events.reward_created(reward)
+    audit_record(
+        workspace=program.workspace_id,
+        actor=actor,
+        action="reward.bonus",
+        target=reward,
+        after={**_snapshot(reward), "perk": reward.perk or None, "reason": reward.status_reason},
+    )
     return reward
 
 
