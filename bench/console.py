@@ -64,7 +64,9 @@ DETAILS = [
 ]
 
 
-def start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen:
+def start(
+    data_dir: Path, port: int, database_url: str | None, *, demo: bool = True
+) -> subprocess.Popen:
     env = {
         **os.environ,
         "TULAR_DATA_DIR": str(data_dir),
@@ -74,7 +76,11 @@ def start(data_dir: Path, port: int, database_url: str | None) -> subprocess.Pop
     if database_url:
         env["DATABASE_URL"] = database_url
     server = subprocess.Popen(
-        ["uv", "run", "tular", "up", "--demo", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            *("uv", "run", "tular", "up"),
+            *(("--demo",) if demo else ()),
+            *("--host", "127.0.0.1", "--port", str(port)),
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
