@@ -21,6 +21,7 @@ from tular.api import (
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.insight import router as insight_router
 from tular.api.metrics import router as metrics_router
+from tular.api.recognition import router as recognition_router
 
 api = NinjaAPI(
     title="Tular API",
@@ -49,3 +50,4 @@ api.add_router("/invitations", workspace.invitations_router)
 api.add_router("/audit-log", workspace.audit_router)
 api.add_router("", webhooks.router)
 api.add_router("", insight_router)
+api.add_router("", recognition_router)
