@@ -62,6 +62,7 @@ from tular.demo.data import (
     Person,
     idr,
 )
+from tular.demo.insight import make_insight
 from tular.demo.pipeline import make_leads
 from tular.participants.channels import tagged
 from tular.participants.codes import ALPHABET, LENGTH
@@ -116,6 +117,7 @@ def load_demo(*, workspace) -> str:
             referrals += make_leads(
                 workspace=workspace, programs=programs, manager_email=TEAM[0][0], now=now
             )
+            make_insight(workspace=workspace, programs=programs, rng=rng, now=now)
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
     everyone = Participant.objects.filter(workspace=workspace).count()
