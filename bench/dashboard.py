@@ -104,7 +104,7 @@ def redirect_pair(env: dict, seconds: float, work: Path) -> dict:
             if time.monotonic() > deadline or server.poll() is not None:
                 raise SystemExit("tular serve did not start")
             time.sleep(0.2)
-        url = f"{base}/r/bench1"
+        url = f"{base}/r/BENCH1"
         first_redirect(url)
         run_wrk(url, duration=1, connections=16, threads=2, work=work)
         alone = run_wrk(url, duration=seconds, connections=16, threads=2, work=work)
@@ -221,7 +221,7 @@ def bench_target(target: str, args, work: Path) -> bool:
         if not args.no_redirect:
             pair = redirect_pair(env, args.redirect_seconds, work)
             print(
-                f"redirect /r/bench1, wrk 16 connections, {args.redirect_seconds:.0f} s each: "
+                f"redirect /r/BENCH1, wrk 16 connections, {args.redirect_seconds:.0f} s each: "
                 f"alone {pair['alone_rps']:.0f} req/s (p99 {pair['alone_p99_ms']:.1f} ms), "
                 f"beside the rollup job looping {pair['beside_rps']:.0f} req/s "
                 f"(p99 {pair['beside_p99_ms']:.1f} ms): ratio {pair['ratio']:.2f}; {pair['loop']}"

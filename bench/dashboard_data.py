@@ -60,7 +60,7 @@ class Sql:
     def series(self, n: int) -> str:
         """A table `s(i)` of 1..n."""
         if self.pg:
-            return f"generate_series(1, {n}) AS s(i)"
+            return f"generate_series(1::bigint, {n}) AS s(i)"
         return (
             f"(WITH RECURSIVE g(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM g WHERE i < {n}) "
             "SELECT i FROM g) AS s"
@@ -130,7 +130,7 @@ def generate(*, referrals: int, clicks: int, participants: int) -> dict:
         "INSERT INTO participants_participant (id, external_id, email, email_normalised, name, "
         "kind, locale, code, created_at, program_id, workspace_id, leaderboard_consent) "
         f"SELECT {sql.fixed_id('b0b0', 'i')}, NULL, 'b' || i || '@bench.example', "
-        f"'b' || i || '@bench.example', 'Bench ' || i, {kinds}, 'id', 'bench' || i, {joined}, "
+        f"'b' || i || '@bench.example', 'Bench ' || i, {kinds}, 'id', 'BENCH' || i, {joined}, "
         f"{prog_sql}, {ws}, {'true' if sql.pg else '1'} FROM {sql.series(participants)}",
     )
     referred = sql.ts(start, f"(i * {span}) / {referrals}")
