@@ -242,16 +242,16 @@ class Badge:
 
 
 BADGES = (
-    Badge("first_referral", "referrals", 1, gettext_lazy("First referral"), "seedling"),
-    Badge("referrals_5", "referrals", 5, gettext_lazy("5 referrals"), "star"),
-    Badge("referrals_10", "referrals", 10, gettext_lazy("10 referrals"), "stars"),
-    Badge("referrals_25", "referrals", 25, gettext_lazy("25 referrals"), "award"),
+    Badge("first_referral", "referrals", 1, gettext_lazy("First referral"), "flag"),
+    Badge("referrals_5", "referrals", 5, gettext_lazy("5 referrals"), "share"),
+    Badge("referrals_10", "referrals", 10, gettext_lazy("10 referrals"), "users-group"),
+    Badge("referrals_25", "referrals", 25, gettext_lazy("25 referrals"), "chart-line"),
     Badge("referrals_50", "referrals", 50, gettext_lazy("50 referrals"), "trophy"),
-    Badge("referrals_100", "referrals", 100, gettext_lazy("100 referrals"), "crown"),
+    Badge("referrals_100", "referrals", 100, gettext_lazy("100 referrals"), "trophy"),
     Badge("first_customer", "customers", 1, gettext_lazy("First paying customer"), "coin"),
-    Badge("customers_10", "customers", 10, gettext_lazy("10 paying customers"), "coins"),
-    Badge("first_won", "won", 1, gettext_lazy("First won deal"), "handshake"),
-    Badge("won_10", "won", 10, gettext_lazy("10 won deals"), "medal"),
+    Badge("customers_10", "customers", 10, gettext_lazy("10 paying customers"), "cash"),
+    Badge("first_won", "won", 1, gettext_lazy("First won deal"), "heart-handshake"),
+    Badge("won_10", "won", 10, gettext_lazy("10 won deals"), "circle-check"),
 )
 BADGES_BY_ID = {badge.id: badge for badge in BADGES}
 
@@ -583,11 +583,16 @@ def open_contests(*, program, today: date | None = None):
 def champions(*, workspace, program=None):
     """Everyone who has referred (R61): participants with at least one counted referral. A
     queryset, so the console's list and the exports filter and page it like any other."""
-    counted = Referral.objects.filter(participant=OuterRef("pk")).exclude(status__in=NOT_COUNTED)
-    found = Participant.objects.filter(workspace=workspace).filter(Exists(counted))
+    found = champions_only(Participant.objects.filter(workspace=workspace))
     if program is not None:
         found = found.filter(program=program)
     return found
+
+
+def champions_only(participants):
+    """Of a participant queryset, the champions (the console's "Champions" filter)."""
+    counted = Referral.objects.filter(participant=OuterRef("pk")).exclude(status__in=NOT_COUNTED)
+    return participants.filter(Exists(counted))
 
 
 def champion_rows(*, workspace, program=None):

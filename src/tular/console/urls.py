@@ -8,6 +8,7 @@ from tular.console.views import (
     account,
     auth,
     brand,
+    insight_recognition,
     overview,
     participants,
     payouts,
@@ -32,4 +33,5 @@ urlpatterns = [
     *rewards.urlpatterns,
     *payouts.urlpatterns,
     *settings.urlpatterns,
+    *insight_recognition.urlpatterns,
 ]

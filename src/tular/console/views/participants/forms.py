@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from tular.analytics import recognition
 from tular.console.forms import OnceTokenField
 from tular.core.errors import FieldConflict, Invalid
 from tular.core.forms import StyledForm
@@ -59,6 +60,8 @@ class FilterForm(forms.Form):
         required=False, choices=[("", ""), *((s, s) for s in ACTIVITY_STATUSES)]
     )
     earned = forms.ChoiceField(required=False, choices=[("", ""), ("yes", "yes"), ("no", "no")])
+    # R61: "champions", everyone who has referred (analytics.recognition.champions_only).
+    segment = forms.ChoiceField(required=False, choices=[("", ""), ("champions", "champions")])
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
@@ -79,16 +82,17 @@ class FilterForm(forms.Form):
 def participants_filtered(*, workspace, filters: dict[str, str]):
     """The participants the list's filters (`FilterForm.values()`) pick, with their figures: the
     list and its export show the same."""
-    return selectors.with_figures(
-        selectors.participants_search(
-            workspace=workspace,
-            query=filters["q"],
-            program_slug=filters["program"],
-            kind=filters["kind"],
-            activity=filters["activity"],
-            earned=filters["earned"],
-        )
+    found = selectors.participants_search(
+        workspace=workspace,
+        query=filters["q"],
+        program_slug=filters["program"],
+        kind=filters["kind"],
+        activity=filters["activity"],
+        earned=filters["earned"],
     )
+    if filters.get("segment") == "champions":
+        found = recognition.champions_only(found)
+    return selectors.with_figures(found)
 
 
 class ParticipantForm(StyledForm, forms.Form):

@@ -67,6 +67,7 @@ def participant_list(request):
             "kinds": ParticipantKind.choices,
             "activities": [(status, STATUS_BADGES[status][1]) for status in ACTIVITY_STATUSES],
             "earnings": [("yes", _("Has earned rewards")), ("no", _("Has not earned yet"))],
+            "segments": [("champions", _("Champions: everyone who has referred"))],
             "export_query": request.GET.urlencode(),
         },
     )
