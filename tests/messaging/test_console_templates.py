@@ -39,7 +39,7 @@ def test_the_tab_lists_every_group_and_message(sari):
         "pipeline.quiet",
     ):
         assert text in page
-    assert page.count("bawaan</span>") == 40  # 20 messages in 2 languages, none rewritten
+    assert page.count("bawaan</span>") == 42  # 21 messages in 2 languages, none rewritten
 
 
 def test_a_message_page_previews_the_default_with_sample_data(sari):

@@ -65,6 +65,7 @@ def test_the_catalogue_has_the_seeds_scenarios_scripts_and_every_pipeline_step()
         "script.reciprocal_ask",
         "script.one_liner",
         "script.intro_email",
+        "survey.satisfaction",
     }
     assert catalogue.pipeline_key("won") == "pipeline.won"
     assert catalogue.pipeline_key("won", reopened=True) == "pipeline.reopened"

@@ -29,7 +29,7 @@ Language = Literal["id", "en"]
 
 class MessageTemplateOut(BaseModel):
     key: str = Field(description="The message, e.g. `pipeline.won`, `ask.promo_code`.")
-    group: Literal["pipeline", "asks", "scripts"]
+    group: Literal["pipeline", "asks", "scripts", "survey"]
     language: Language
     subject: str
     body: str = Field(description="Plain text with merge fields (`{{ referrer_name }}`).")

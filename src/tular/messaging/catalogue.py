@@ -1,6 +1,6 @@
 """The messages a program sends its referrers, each with a default text in every language.
 
-Three groups (R19, R39):
+Four groups (R19, R39, R45):
 
 - `pipeline`: what the referrer is told about a lead they referred, one message per step
   (`pipeline.<status>`), `pipeline.reopened` when a closed lead is reopened, and
@@ -9,6 +9,8 @@ Three groups (R19, R39):
 - `asks`: the five e-mail scenarios of the seed "Cara Membuat Program Rujukan Pelanggan yang
   Luar Biasa" (ask a current customer; ask with a promo code; ask a long-time customer; a
   casual thanks to a long-time customer; a one-time customer).
+- `survey`: the one-question satisfaction survey sent after a reward is paid (R45), with five
+  one-click score links (sent by analytics.survey).
 - `scripts`: the professional-services scripts of the seed "Referral Generation System" (the
   specific, open and reciprocal asks, the copyable one-liner, the forwardable intro e-mail).
 
@@ -35,10 +37,12 @@ LANGUAGES = tuple(code for code, _name in settings.LANGUAGES)
 PIPELINE = "pipeline"
 ASKS = "asks"
 SCRIPTS = "scripts"
+SURVEY = "survey"
 GROUPS = {
     PIPELINE: _("Pipeline news to the referrer"),
     ASKS: _("Asks for a referral"),
     SCRIPTS: _("Professional-services scripts"),
+    SURVEY: _("Satisfaction survey"),
 }
 
 # Every merge field, what it holds (docs/emails.md lists the same).
@@ -62,6 +66,11 @@ MERGE_FIELDS = {
     "reward_amount": _("the reward this step granted the referrer (won, qualified)"),
     "reward_expected": _("when that reward arrives, as a sentence"),
     "case_study_link": _("the link where the referrer says yes or no to a case study"),
+    "survey_link_1": _("the survey's one-click answer 1 (not satisfied at all)"),
+    "survey_link_2": _("the survey's one-click answer 2"),
+    "survey_link_3": _("the survey's one-click answer 3"),
+    "survey_link_4": _("the survey's one-click answer 4"),
+    "survey_link_5": _("the survey's one-click answer 5 (very satisfied)"),
 }
 COMMON_FIELDS = (
     "referrer_name",
@@ -87,7 +96,13 @@ PIPELINE_FIELDS = (
     "reward_expected",
     "case_study_link",
 )
-FIELDS_OF_GROUP = {PIPELINE: PIPELINE_FIELDS, ASKS: COMMON_FIELDS, SCRIPTS: COMMON_FIELDS}
+SURVEY_FIELDS = (*COMMON_FIELDS, *(f"survey_link_{score}" for score in range(1, 6)))
+FIELDS_OF_GROUP = {
+    PIPELINE: PIPELINE_FIELDS,
+    ASKS: COMMON_FIELDS,
+    SCRIPTS: COMMON_FIELDS,
+    SURVEY: SURVEY_FIELDS,
+}
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,7 @@ CATALOGUE: dict[str, Message] = {
         Message("script.reciprocal_ask", SCRIPTS, _("The reciprocal ask")),
         Message("script.one_liner", SCRIPTS, _("A one-liner to copy")),
         Message("script.intro_email", SCRIPTS, _("An intro e-mail to forward")),
+        Message("survey.satisfaction", SURVEY, _("One-question survey after a reward is paid")),
     )
 }
 KEYS = tuple(CATALOGUE)

@@ -4,6 +4,7 @@ from django.urls import path
 
 from tular.portal.views import activity, auth, home, leads, share, widget
 from tular.portal.views.case_study import case_study
+from tular.portal.views.survey import survey
 from tular.portal.views.unsubscribe import unsubscribe
 
 app_name = "portal"
@@ -32,4 +33,5 @@ urlpatterns = [
     path("widget", widget.panel, name="widget"),
     path("unsubscribe/<str:token>", unsubscribe, name="unsubscribe"),
     path("case-study/<str:token>", case_study, name="case-study"),
+    path("survey/<str:token>", survey, name="survey"),
 ]
