@@ -8,6 +8,7 @@ from tular.console.views import (
     account,
     auth,
     brand,
+    insight_backtest,
     insight_recognition,
     overview,
     participants,
@@ -34,4 +35,5 @@ urlpatterns = [
     *payouts.urlpatterns,
     *settings.urlpatterns,
     *insight_recognition.urlpatterns,
+    *insight_backtest.urlpatterns,
 ]
