@@ -21,6 +21,7 @@ from tular.api import (
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.backtest import router as backtest_router
 from tular.api.insight import router as insight_router
+from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
 from tular.api.recognition import router as recognition_router
 
@@ -53,3 +54,4 @@ api.add_router("", webhooks.router)
 api.add_router("", insight_router)
 api.add_router("", recognition_router)
 api.add_router("", backtest_router)
+api.add_router("", insight_people_router)
