@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+from uuid import UUID
 
 from django.db.models import (
     Case,
@@ -43,12 +44,14 @@ from django.utils.translation import gettext as _
 
 from tular.participants.models import Participant
 from tular.programs.models import Program
-from tular.referrals.models import Referral, ReferralChange
+from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralChange
 from tular.rewards.models import Reward
+from tular.tracking.models import Click
 
+from . import metrics
 from .bands import bands_for, judge_all, settings_for
 from .metrics import Period
-from .models import CostEntry, DayFigure, MonthFigure, ReferrerStat
+from .models import CostEntry, DayFigure, MonthFigure, ReferrerStat, RollupState
 
 # The referrer's source (keys.md): customer, partner, employee, network.
 SOURCES = ("customer", "partner", "employee", "network")
@@ -399,6 +402,24 @@ def _seconds(value) -> float:
     return int(value) / 1_000_000  # a backend returning microseconds
 
 
+def clicks_count(*, programs, period: Period, rolled: int | None = None) -> int:
+    """Clicks in the period: the rollups' `clicks` (`rolled`, read here when not given) plus
+    the clicks the worker has not counted yet (ids at or above the click watermark, a short
+    range of the primary key; every click when the job never ran)."""
+    if rolled is None:
+        totals = day_totals(programs=programs, first=period.first, last=period.last)
+        rolled = int(totals.get(("clicks", ""), 0))
+    pending = Click.objects.filter(
+        program_id__in=programs.values("pk"),
+        created_at__gte=period.start,
+        created_at__lt=period.end,
+    )
+    position = RollupState.objects.filter(name="clicks").values_list("position", flat=True).first()
+    if position:
+        pending = pending.filter(id__gte=UUID(position))
+    return rolled + pending.count()
+
+
 def paid_rewards(*, programs, period: Period):
     return Reward.objects.filter(
         program__in=programs.values("pk"), paid_at__gte=period.start, paid_at__lt=period.end
@@ -557,17 +578,24 @@ def _guarded(module: str, function: str, **kwargs):
 
 
 def measures(
-    *, workspace, program=None, period: Period, today: date, extras: bool = True
+    *,
+    workspace,
+    program=None,
+    period: Period,
+    today: date,
+    with_satisfaction: bool = True,
+    with_tree: bool = True,
 ) -> Measures:
     """Every measure (class `Measures`) for `program` (None: the workspace) over `period`.
-    `extras`: also the referrer satisfaction (analytics.survey) and, for a program, the
-    referral tree (analytics.tree), which read their own tables."""
+    `with_satisfaction`: also the referrer satisfaction (analytics.survey); `with_tree`: for a
+    program, the referral tree (analytics.tree), which walks the period's referrals."""
     programs = programs_of(workspace=workspace, program=program)
     m = Measures(program=program, period=period, today=today)
     t = _Totals(day_totals(programs=programs, first=period.first, last=period.last))
 
     # volume
-    for key in ("clicks", "leads", "customers", "qualified", "won", "lost", "sales", "refunds"):
+    m.clicks = clicks_count(programs=programs, period=period, rolled=t.count("clicks"))
+    for key in ("leads", "customers", "qualified", "won", "lost", "sales", "refunds"):
         setattr(m, key, t.count(key))
     m.signups = t.count("referrals")
     m.signups_by_source = {s: t.count(f"referrals.{s}") for s in SOURCES}
@@ -701,7 +729,7 @@ def measures(
     m.concentration_alert = m.top5_share is not None and m.top5_share >= CONCENTRATION_SHARE
 
     m.funnel = funnel(m)
-    if extras:
+    if with_satisfaction:
         summary = _guarded(
             "survey",
             "satisfaction_summary",
@@ -710,10 +738,10 @@ def measures(
             period=(period.first, period.last),
         )
         m.satisfaction = summary.as_dict() if summary is not None else None
-        if program is not None:
-            m.tree = _guarded("tree", "tree_summary", program=program, period=period)
-        else:
-            m.notes["tree"] = _("the referral tree is per program")
+    if with_tree and program is not None:
+        m.tree = _guarded("tree", "tree_summary", program=program, period=period)
+    elif with_tree:
+        m.notes["tree"] = _("the referral tree is per program")
 
     currency = program.currency if program is not None else None
     money_currency = currency if currency in m.roi_multiple else next(iter(m.roi_multiple), None)
@@ -855,3 +883,75 @@ def series(
             )
         )
     return points
+
+
+# ----------------------------------------------------------------- GET /api/v1/metrics
+
+
+def _per_currency_list(totals: dict[str, int]) -> list[dict]:
+    return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]
+
+
+def _hours_text(median: Median) -> str | None:
+    return None if median.hours is None else str(median.hours)
+
+
+def api_figures(*, workspace, program=None, period: Period) -> dict:
+    """The figures of GET /api/v1/metrics with exactly the meanings of `analytics.metrics`
+    (its module docstring) for a program or (program=None) every program of the workspace:
+    clicks from the rollups (plus the clicks not counted yet), medians in SQL, the rest from
+    indexed ranges of the source rows, so they are exact even before the worker runs."""
+    programs = programs_of(workspace=workspace, program=program)
+    ids = programs.values("pk")
+    referrals = Referral.objects.filter(
+        program__in=ids, created_at__gte=period.start, created_at__lt=period.end
+    )
+    signups = referrals.count()
+    converted = referrals.filter(first_sale_at__lt=period.end).count()
+    referring, _repeat = referring_in(programs=programs, period=period)
+    joined = Participant.objects.filter(
+        program__in=ids, created_at__gte=period.start, created_at__lt=period.end
+    ).count()
+    total = all_customers(programs=programs, period=period)
+    conversions = Conversion.objects.filter(
+        program__in=ids,
+        kind=ConversionKind.sale,
+        occurred_at__gte=period.start,
+        occurred_at__lt=period.end,
+    ).count()
+    revenue = metrics.net_revenue(
+        Conversion.objects.filter(
+            program__in=ids, occurred_at__gte=period.start, occurred_at__lt=period.end
+        )
+    )
+    rewards = metrics.net_rewards(
+        Reward.objects.filter(
+            program__in=ids, created_at__gte=period.start, created_at__lt=period.end
+        )
+    )
+    to_reward = time_to_reward(programs=programs, period=period)
+    to_approval = conversion_to_approval(programs=programs, period=period)
+    to_payment = time_to_reward_from_conversion(programs=programs, period=period)
+    return {
+        "program": program.slug if program is not None else None,
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+        "clicks": clicks_count(programs=programs, period=period),
+        "signups": signups,
+        "conversions": conversions,
+        "converted_signups": converted,
+        "referring_participants": referring,
+        "participants": joined,
+        "participants_total": total,
+        "conversion_rate": metrics.percent(converted, signups),
+        "referral_rate": metrics.percent(referring, total),
+        "revenue": _per_currency_list(revenue),
+        "rewards": _per_currency_list(rewards),
+        "time_to_reward_hours": _hours_text(to_reward),
+        "time_to_reward_count": to_reward.count,
+        "time_to_reward_target_hours": metrics.TIME_TO_REWARD_TARGET_HOURS,
+        "conversion_to_approval_hours": _hours_text(to_approval),
+        "conversion_to_approval_count": to_approval.count,
+        "conversion_to_payment_hours": _hours_text(to_payment),
+        "conversion_to_payment_count": to_payment.count,
+    }

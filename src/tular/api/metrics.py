@@ -1,5 +1,6 @@
-"""/api/v1/metrics: a program's figures over a period. The definitions are in
-tular.analytics.metrics (module docstring) and in the response schema's descriptions."""
+"""/api/v1/metrics: a program's (or the workspace's) figures over a period. The definitions are
+in tular.analytics.metrics (module docstring), tular.analytics.measures, docs/metrics.md and in
+the response schema's descriptions."""
 
 import re
 from datetime import UTC, date
@@ -8,7 +9,9 @@ from typing import Annotated
 from ninja import Field, Query, Router, Schema
 from pydantic import BeforeValidator
 
+from tular.analytics import measures as measures_
 from tular.analytics import metrics
+from tular.analytics.scorecard import scorecard
 from tular.core import clock
 from tular.core.errors import DomainError, Invalid, NotFound
 from tular.programs.services import program_get
@@ -29,7 +32,16 @@ Day = Annotated[date, BeforeValidator(_day)]
 
 
 class MetricsQuery(Schema):
-    program: Annotated[str, Field(min_length=1, max_length=100, description="Program slug.")]
+    program: Annotated[
+        str | None,
+        Field(
+            None,
+            min_length=1,
+            max_length=100,
+            description="Program slug. Left out: every program of the workspace summed (money "
+            "per currency).",
+        ),
+    ]
     from_: Day | None = Field(
         None,
         alias="from",
@@ -58,8 +70,38 @@ def _rate(definition: str, *, null_when: str):
     )
 
 
+class BandOut(Schema):
+    value: str | None = Field(description="The measured value (decimal string), null if none.")
+    position: str | None = Field(
+        description='"in_band", "above", "below" or "warning" (under `warn_below`); null '
+        "when there is no value."
+    )
+    good: bool | None = Field(description="Whether that position is healthy; null if no value.")
+    low: str | None = Field(description="The band's low end (decimal string), null if open.")
+    high: str | None = Field(description="The band's high end (decimal string), null if open.")
+    unit: str = Field(description='"%", "x" (a multiple), "months" or "hours".')
+    better: str = Field(description='"higher" or "lower": which way is healthy.')
+    warn_below: str | None = Field(description="Under this value is a warning (null: none).")
+    changed: bool = Field(description="The manager changed this band (not the sector's default).")
+
+
+class CheckOut(Schema):
+    key: str = Field(
+        description="volume_growing, conversion_vs_other, referred_not_underperforming, "
+        "roi_in_band, repeat_referrers_rising, contact_within_48h, time_to_reward, "
+        "referrals_spread (docs/metrics.md)."
+    )
+    label: str = Field(description="The check, in the request's language.")
+    passed: bool | None = Field(description="true, false, or null when it cannot tell.")
+    value: str | None = Field(description="What was measured, as text.")
+    expectation: str = Field(description="What passes, in the request's language.")
+    why: str = Field(description="Why it cannot tell (when `passed` is null), else empty.")
+
+
 class MetricsOut(Schema):
-    program: str = Field(description="The program's slug.")
+    program: str | None = Field(
+        description="The program's slug; null for the whole workspace (no `program` asked)."
+    )
     from_: date = Field(alias="from", description="First day of the period (UTC), included.")
     to: date = Field(description="Last day of the period (UTC), included.")
     clicks: int = Field(description="Clicks on the program's participants' links in the period.")
@@ -123,6 +165,24 @@ class MetricsOut(Schema):
     conversion_to_payment_count: int = Field(
         description="The rewards behind `conversion_to_payment_hours`."
     )
+    measures: dict = Field(
+        description="Every measure of issue 11 (R41-R45) over the period, from the daily "
+        "rollups (current once the worker has run): volume, referral rate, conversion vs other "
+        "channels, sales cycle, deal size and lifetime value by source, revenue share, program "
+        "cost, ROI, payback, time to reward / contact / close, active and repeat referrers, "
+        "top referrers' share, source mix, funnel, satisfaction. Money as {currency: minor "
+        "units}, rates as percentage strings, multiples as decimal strings, medians as "
+        "{hours, count}; `notes` says why a measure is null. Every field: docs/metrics.md."
+    )
+    bands: dict[str, BandOut] = Field(
+        description="Each banded measure's value against its benchmark band (the sector's "
+        "default or the manager's change): referral_rate, conversion_multiple, revenue_share, "
+        "roi_multiple, payback_months, time_to_reward_hours, time_to_contact_hours, "
+        "cac_multiple."
+    )
+    scorecard: list[CheckOut] = Field(
+        description="The health scorecard (R56): pass/fail checks against the period before."
+    )
 
 
 class PeriodInvalid(Invalid):
@@ -134,8 +194,10 @@ class PeriodInvalid(Invalid):
 
 @router.get("", response={200: MetricsOut}, by_alias=True)
 def program_metrics(request, query: Query[MetricsQuery]):
-    """A program's clicks, sign-ups, conversions, rates, revenue, rewards and time to reward
-    over whole UTC days, both ends included (default: the last 30 days)."""
+    """A program's (or, without `program`, the workspace's) clicks, sign-ups, conversions,
+    rates, revenue, rewards and time to reward over whole UTC days, both ends included
+    (default: the last 30 days), with every measure, its benchmark band and the health
+    scorecard."""
     if query.from_ and query.to and query.to < query.from_:
         raise PeriodInvalid("to", "is before from")
     today = clock.now().astimezone(UTC).date()
@@ -144,7 +206,22 @@ def program_metrics(request, query: Query[MetricsQuery]):
     period = metrics.default_period(today, first=query.from_, last=query.to)
     if period.days > metrics.MAX_PERIOD_DAYS:
         raise PeriodInvalid("to", f"the period is longer than {metrics.MAX_PERIOD_DAYS} days")
-    program = program_get(workspace=request.workspace, slug=query.program)
-    if program is None:
-        raise NotFound(f"No program with slug {query.program!r} in this workspace.")
-    return metrics.program_metrics(program, period)
+    program = None
+    if query.program is not None:
+        program = program_get(workspace=request.workspace, slug=query.program)
+        if program is None:
+            raise NotFound(f"No program with slug {query.program!r} in this workspace.")
+    workspace = request.workspace
+    figures = measures_.api_figures(workspace=workspace, program=program, period=period)
+    found = measures_.measures(
+        workspace=workspace, program=program, period=period, today=today, with_tree=False
+    )
+    shown = found.as_dict()
+    bands = shown.pop("bands")
+    checks = scorecard(workspace=workspace, program=program, period=period, today=today, this=found)
+    return {
+        **figures,
+        "measures": shown,
+        "bands": bands,
+        "scorecard": [check.as_dict() for check in checks],
+    }
