@@ -39,6 +39,7 @@ MAIN = [
     NavItem(_("Pipeline"), "console:pipeline", "layout-kanban", "pipeline", badge=_overdue_leads),
     NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
     NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
+    NavItem(_("Insight"), "console:insight", "chart-bar", "insight"),
     NavItem(_("Settings"), "console:settings", "settings", "settings"),
 ]
 

@@ -8,7 +8,9 @@ from tular.console.views import (
     account,
     auth,
     brand,
+    insight,
     insight_backtest,
+    insight_people,
     insight_recognition,
     overview,
     participants,
@@ -36,4 +38,6 @@ urlpatterns = [
     *settings.urlpatterns,
     *insight_recognition.urlpatterns,
     *insight_backtest.urlpatterns,
+    *insight_people.urlpatterns,
+    *insight.urlpatterns,
 ]
