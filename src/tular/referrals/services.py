@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 
 from tular.core import clock
+from tular.core.changes import figures_changed
 from tular.core.errors import Conflict, Invalid, NotFound
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
@@ -285,6 +286,7 @@ def track_sale(
         first_sale_at = referral.first_sale_at
         if first_sale_at is None or at < first_sale_at:
             Referral.objects.filter(pk=referral.pk).update(first_sale_at=at)
+            figures_changed(program_id=referral.program_id, moments=[first_sale_at, at])
         rewards = []
         if referral.cancelled_at is None or at < referral.cancelled_at:
             rewards = rewards_grant(
@@ -444,6 +446,7 @@ def track_cancel(
         )
         if referral.cancelled_at is None:
             Referral.objects.filter(pk=referral.pk).update(cancelled_at=at)
+            figures_changed(program_id=referral.program_id, moments=[at])
         reversals = reverse_for_cancel(
             program=referral.program,
             referral_id=referral.pk,

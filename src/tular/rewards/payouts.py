@@ -37,6 +37,7 @@ from django.db.models import BigIntegerField, F, Func, OuterRef, Subquery, Sum, 
 from django.db.models.functions import Coalesce
 
 from tular.core import clock
+from tular.core.changes import figures_changed
 from tular.core.errors import Conflict, Invalid, NotFound
 from tular.core.exports import safe_cell
 from tular.core.money import format_money, is_currency
@@ -350,6 +351,7 @@ def payout_mark_paid(*, payout: Payout, actor: Actor | None = None) -> Payout:
     paying = Reward.objects.filter(payout=payout, status=RewardStatus.approved)
     paid_rewards = list(paying.select_related("program"))
     paying.update(status=RewardStatus.paid, paid_at=now)
+    figures_changed(program_id=program.pk, moments=[now])  # paid rewards (analytics rollups)
     payout.status = Payout.Status.paid
     payout.paid_at = now
     payout.save(update_fields=["status", "paid_at"])
