@@ -210,6 +210,10 @@ def generate(*, referrals: int, clicks: int, participants: int) -> dict:
     )
     batch = 1_000_000
     began = time.perf_counter()
+    # A bulk load: the participant index is dropped and built once at the end (one sort instead
+    # of ten million random B-tree inserts), as one loads a table in any database.
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX IF EXISTS click_participant_time")
     for first in range(0, clicks, batch):
         size = min(batch, clicks - first)
         number = f"(i + {first})"
@@ -222,6 +226,10 @@ def generate(*, referrals: int, clicks: int, participants: int) -> dict:
                 f"{sql.fixed_id('b0b0', f'({number} % {participants}) + 1')}, {prog_sql}, {ws}, "
                 f"CASE {number} % 4 WHEN 0 THEN 'whatsapp' ELSE '' END FROM {sql.series(size)}"
             )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE INDEX click_participant_time ON tracking_click (participant_id, created_at)"
+        )
     figures["clicks_s"] = round(time.perf_counter() - began, 1)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
