@@ -19,3 +19,13 @@ def award_badges() -> None:
     from tular.analytics import recognition
 
     recognition.badges_award()
+
+
+@every(seconds=30)
+def rollups_refresh() -> None:
+    """The daily rollups: recompute the marked (program, day) buckets and their referrers'
+    stats, then count the new clicks (analytics.rollups.rollups_refresh; several workers may
+    run it at once)."""
+    from tular.analytics import rollups
+
+    rollups.rollups_refresh()
