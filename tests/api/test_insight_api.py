@@ -1,10 +1,13 @@
 """Story: an integrator enters what the events cannot tell (costs, outside figures) through the
 API, reads them back, and gets a problem on bad input, with nothing changed."""
 
+from datetime import timedelta
+
 import pytest
 
 from tests.helpers import assert_problem
-from tular.analytics.models import CostEntry, MonthFigure
+from tular.analytics.models import CostEntry, Goal, InsightSettings, MonthFigure
+from tular.core import clock
 from tular.workspaces.models import AuditEntry
 
 COST = {
@@ -113,3 +116,103 @@ def test_a_bad_filter_is_a_problem(api, program):
     assert body["errors"][0]["loc"][0] == "query"
     assert_problem(api.get("/api/v1/costs?from=2026-11&to=2026-10"), 422)
     assert_problem(api.get("/api/v1/month-figures?from=yesterday"), 422)
+
+
+def test_a_goal_is_set_listed_with_its_progress_and_deleted(api, program):
+    today = clock.now().date()
+    body = {
+        "program": "pelanggan",
+        "metric": "revenue",
+        "from": today.replace(day=1).isoformat(),
+        "to": (today.replace(day=1) + timedelta(days=89)).isoformat(),
+        "target": 5000000000,
+        "currency": "IDR",
+        "note": "Kuartal ini",
+    }
+    created = api.post("/api/v1/goals", body)
+    assert created.status_code == 201, created.content
+    goal = created.json()
+    assert (goal["metric"], goal["target"], goal["currency"], goal["from"]) == (
+        "revenue",
+        "5000000000",
+        "IDR",
+        body["from"],
+    )
+    assert goal["actual"] == "0" and goal["on_track"] is False and goal["total_days"] == 90
+    listed = api.get("/api/v1/goals?program=pelanggan").json()["items"]
+    assert [item["id"] for item in listed] == [goal["id"]]
+    assert AuditEntry.objects.filter(action="goal.create", target_id=goal["id"]).exists()
+    assert api.request("DELETE", f"/api/v1/goals/{goal['id']}").status_code == 204
+    assert not Goal.objects.exists()
+    assert_problem(api.request("DELETE", f"/api/v1/goals/{goal['id']}"), 404)
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        ({"target": 0}, "target"),
+        ({"target": "lots"}, "target"),
+        ({"metric": "conversion_rate", "target": "120"}, "target"),
+        ({"metric": "revenue"}, "currency"),
+        ({"to": "2020-01-01"}, "ends_on"),
+        ({"metric": "happiness"}, "metric"),
+        ({"program": "nope"}, "program"),
+    ],
+)
+def test_a_bad_goal_is_a_problem_and_nothing_is_stored(api, program, change, where):
+    body = {
+        "program": "pelanggan",
+        "metric": "qualified_referrals",
+        "from": "2026-10-01",
+        "to": "2026-12-31",
+        "target": 30,
+        **change,
+    }
+    problem = assert_problem(api.post("/api/v1/goals", body), 422)
+    assert any(where in error["loc"] for error in problem["errors"]), problem
+    assert not Goal.objects.exists()
+
+
+def test_bands_are_read_and_replaced(api, program):
+    default = api.get("/api/v1/insight-settings?program=pelanggan").json()
+    assert default["inherited"] is True and default["sector"] == "b2b_saas"
+    assert default["bands"]["referral_rate"]["low"] == "15"
+    body = {
+        "program": "pelanggan",
+        "sector": "services",
+        "bands": {"payback_months": {"low": None, "high": 4}},
+        "paid_ads_cost_per_customer": 150000000,
+        "paid_ads_currency": "IDR",
+    }
+    saved = api.request("PUT", "/api/v1/insight-settings", body)
+    assert saved.status_code == 200, saved.content
+    after = saved.json()
+    assert after["inherited"] is False and after["sector"] == "services"
+    assert after["bands"]["referral_rate"]["low"] == "30"  # the services default
+    assert after["bands"]["payback_months"] == {
+        **after["bands"]["payback_months"],
+        "high": "4",
+        "changed": True,
+        "default_high": "6",
+    }
+    assert after["paid_ads_cost_per_customer"] == 150000000
+    # the workspace's own settings are untouched
+    assert api.get("/api/v1/insight-settings").json()["sector"] == "b2b_saas"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"sector": "farming"},
+        {"bands": {"referral_rate": {"low": 30, "high": 10}}},
+        {"bands": {"referral_rate": {"low": -1}}},
+        {"bands": {"happiness": {"low": 1}}},
+        {"bands": {"referral_rate": {}}},
+        {"paid_ads_cost_per_customer": 100, "paid_ads_currency": "XYZ"},
+        {"paid_ads_cost_per_customer": -100, "paid_ads_currency": "IDR"},
+    ],
+)
+def test_bad_bands_are_a_problem_and_nothing_changes(api, program, change):
+    body = {"sector": "ecommerce", "bands": {}, **change}
+    assert_problem(api.request("PUT", "/api/v1/insight-settings", body), 422)
+    assert not InsightSettings.objects.exists()

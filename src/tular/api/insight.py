@@ -6,15 +6,24 @@ bands and goals"). The same services as the console's insight pages (tular.analy
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
-from ninja import Field, Query, Router, Status
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import BaseModel, StringConstraints
 
-from tular.analytics import entries
-from tular.analytics.models import CostEntry, CostKind, MonthFigure, MonthFigureKey
+from tular.analytics import bands, entries, goals
+from tular.analytics.models import (
+    CostEntry,
+    CostKind,
+    GoalMetric,
+    InsightSettings,
+    MonthFigure,
+    MonthFigureKey,
+)
 from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
+from tular.core import clock
 from tular.core.errors import Invalid
 from tular.core.schemas import Strict
 from tular.programs.services import program_get, program_named_in_body
@@ -248,3 +257,212 @@ def put_month_figure(request, payload: MonthFigureIn):
     if row is None:
         return Status(204, None)
     return _figure_out(row)
+
+
+# ---------------------------------------------------------------- goals
+
+GOAL_METRICS = Literal[tuple(GoalMetric.values)]
+METRIC_DESCRIPTION = (
+    "`referrals` (referrals created, count), `qualified_referrals` (moves to qualified in the "
+    "pipeline, count), `revenue` (revenue from referrals, minor units of `currency`), "
+    "`conversion_rate` (% of the period's referrals that became customers or were won), "
+    "`revenue_share` (% of all new revenue in `currency`, entered per month, that came from "
+    "referrals)."
+)
+
+
+class GoalIn(Strict):
+    program: ProgramSlug = Field(description="The program's slug.")
+    metric: GOAL_METRICS = Field(description=METRIC_DESCRIPTION)
+    from_: date = Field(alias="from", description="The first day of the period (YYYY-MM-DD).")
+    to: date = Field(description="The last day of the period, included (at most 3 years).")
+    target: Annotated[str, StringConstraints(min_length=1, max_length=40)] | int = Field(
+        description="Above 0: a whole count, minor units for `revenue`, a percentage (up to 100, "
+        'at most 2 decimals, as a string such as "25" or "12.5") for the rates.'
+    )
+    currency: Annotated[str, StringConstraints(max_length=3)] = Field(
+        "", description="ISO 4217 code for `revenue` and `revenue_share`; empty otherwise."
+    )
+    note: Annotated[str, StringConstraints(max_length=300)] = ""
+
+
+class GoalOut(BaseModel):
+    id: UUID
+    program: str
+    metric: str
+    from_: date = Field(alias="from")
+    to: date
+    target: str = Field(description="A decimal string (minor units for revenue).")
+    currency: str | None
+    note: str
+    actual: str | None = Field(description="So far (from the first day to today or the last).")
+    forecast: str | None = Field(
+        description="At the period's end on a straight line (a rate: where it stands now)."
+    )
+    progress: str | None = Field(description="actual / target, %.")
+    elapsed_days: int
+    total_days: int
+    on_track: bool | None = Field(description="forecast ≥ target; null before the start.")
+    why: str = Field(description="Why there is no actual yet, when there is none.")
+
+
+class GoalQuery(PageQuery):
+    program: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+        None, description="Only this program's goals (slug)."
+    )
+    after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
+
+
+def _goal_out(goal) -> dict:
+    return goals.goal_progress(goal=goal, today=clock.now().date()).as_dict()
+
+
+@router.get("/goals", response={200: page_of(GoalOut)}, by_alias=True)
+def list_goals(request, query: Query[GoalQuery]):
+    """The workspace's goals in the order they were set, each with its actual so far, the
+    straight-line forecast and whether it is on track."""
+    try:
+        program = _program_in_query(request, query.program)
+    except Invalid as error:
+        raise _query_loc(error) from None
+    return paginate(
+        goals.goals_filter(workspace=request.workspace, program=program),
+        after=query.after,
+        limit=query.limit,
+        shape=_goal_out,
+    )
+
+
+@router.post("/goals", response={201: GoalOut}, by_alias=True)
+def create_goal(request, payload: GoalIn):
+    """Set a SMART goal: a measure of one program over a period, with a target above 0."""
+    goal = goals.goal_create(
+        workspace=request.workspace,
+        program=_program_in_body(request, payload.program),
+        metric=payload.metric,
+        starts_on=payload.from_,
+        ends_on=payload.to,
+        target=payload.target,
+        currency=payload.currency,
+        note=payload.note,
+        actor=_actor(request),
+    )
+    return Status(201, _goal_out(goal))
+
+
+@router.delete("/goals/{goal_id}", response={204: None})
+def delete_goal(request, goal_id: str):
+    """Delete a goal (the audit log keeps what it was)."""
+    goals.goal_delete(
+        goal=goals.goal_get(workspace=request.workspace, goal_id=goal_id), actor=_actor(request)
+    )
+    return Status(204, None)
+
+
+# ---------------------------------------------------------------- bands (insight settings)
+
+
+BandKey = Literal[bands.KEYS]
+
+
+class SettingsBandIn(Strict):
+    low: Decimal | None = Field(None, ge=0, description="Lower end; null for none.")
+    high: Decimal | None = Field(None, ge=0, description="Upper end; null for none.")
+
+
+class SettingsBandOut(BaseModel):
+    low: str | None
+    high: str | None
+    unit: str = Field(description="`%`, `x` (a multiple), `months` or `hours`.")
+    better: str = Field(description="`higher` or `lower`: which side of the band is good.")
+    warn_below: str | None = Field(description="Under it, a warning (the ROI multiple's 2).")
+    changed: bool = Field(description="The workspace's own band, not the sector's default.")
+    default_low: str | None
+    default_high: str | None
+
+
+class SettingsQuery(Schema):
+    program: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+        None, description="A program's settings (slug); absent: the workspace's."
+    )
+
+
+class SettingsIn(Strict):
+    program: ProgramSlug | None = Field(
+        None,
+        description="The program's slug; null: the workspace's (used by programs without "
+        "their own).",
+    )
+    sector: Literal[tuple(InsightSettings.Sector.values)] = Field(
+        description="`b2b_saas`, `ecommerce` or `services`: its bands are the defaults."
+    )
+    bands: dict[BandKey, SettingsBandIn] = Field(
+        default_factory=dict,
+        description="Your own bands over the sector's, by measure: "
+        + ", ".join(f"`{key}`" for key in bands.KEYS)
+        + ". A measure left out (or equal to the default) uses the default. Replaces what was "
+        "stored.",
+    )
+    paid_ads_cost_per_customer: int | None = Field(
+        None, ge=0, le=entries.MAX_VALUE, description="Minor units; null: not compared."
+    )
+    paid_ads_currency: Annotated[str, StringConstraints(max_length=3)] = ""
+
+
+class SettingsOut(BaseModel):
+    program: str | None
+    inherited: bool = Field(
+        description="true: the program has no settings of its own and uses the workspace's."
+    )
+    sector: str
+    bands: dict[str, SettingsBandOut]
+    paid_ads_cost_per_customer: int | None
+    paid_ads_currency: str | None
+
+
+def _settings_out(workspace, program) -> dict:
+    stored = bands.settings_for(workspace=workspace, program=program)
+    own = stored.pk is not None and stored.program_id == (program.pk if program else None)
+    current = bands.bands_for(workspace=workspace, program=program)
+    defaults = bands.default_bands(stored.sector)
+    return {
+        "program": program.slug if program else None,
+        "inherited": program is not None and not own,
+        "sector": stored.sector,
+        "bands": {
+            key: {
+                **band.as_dict(),
+                "default_low": defaults[key].as_dict()["low"],
+                "default_high": defaults[key].as_dict()["high"],
+            }
+            for key, band in current.items()
+        },
+        "paid_ads_cost_per_customer": stored.paid_ads_cost_per_customer,
+        "paid_ads_currency": stored.paid_ads_currency or None,
+    }
+
+
+@router.get("/insight-settings", response={200: SettingsOut})
+def get_insight_settings(request, query: Query[SettingsQuery]):
+    """The sector, every band in use (the sector's default or your own) and the paid ads' cost
+    per customer, of a program or of the workspace."""
+    try:
+        program = _program_in_query(request, query.program)
+    except Invalid as error:
+        raise _query_loc(error) from None
+    return _settings_out(request.workspace, program)
+
+
+@router.put("/insight-settings", response={200: SettingsOut})
+def put_insight_settings(request, payload: SettingsIn):
+    """Store the sector, your bands and the paid ads' cost per customer (all replaced)."""
+    program = _program_in_body(request, payload.program)
+    bands.bands_update(
+        workspace=request.workspace,
+        program=program,
+        sector=payload.sector,
+        bands={key: {"low": band.low, "high": band.high} for key, band in payload.bands.items()},
+        paid_ads_cost_per_customer=payload.paid_ads_cost_per_customer,
+        paid_ads_currency=payload.paid_ads_currency.strip().upper(),
+    )
+    return _settings_out(request.workspace, program)
