@@ -125,27 +125,30 @@ class _Books:
         self.by_sale: dict = defaultdict(list)
         self.by_referral: dict = defaultdict(list)
         self.granted: set = set()  # (referral, trigger) that earned, for qualified / won
+        self.paying = {(rule.trigger, rule.recipient) for rule in rules}  # who can earn on what
 
-    def earned(self, participant_id, at) -> dict[int, int]:
-        return {
-            index: self.windows[(participant_id, index, cap_period_bounds(period, at)[0])]
-            for index, period in self.capped
-        }
+    def earned(self, participant_id, windows: dict) -> dict[int, int]:
+        return {index: self.windows[(participant_id, index, windows[index])] for index in windows}
 
     def grant(
         self, *, occurrence, referrer_id, friend_id, referral_id, sale_id, keep_sale, keep_referral
     ) -> int:
         granted = 0
+        # The cap window of each capped rule at this moment (the same for both recipients).
+        windows = {
+            index: cap_period_bounds(period, occurrence.occurred_at)[0]
+            for index, period in self.capped
+        }
         for recipient, participant_id in (
             (Recipient.referrer, referrer_id),
             (Recipient.friend, friend_id),
         ):
-            if participant_id is None:
+            if participant_id is None or (occurrence.trigger, recipient) not in self.paying:
                 continue
             drafts = evaluate(
                 rules=self.rules,
                 occurrence=occurrence,
-                earned_in_cap_period=self.earned(participant_id, occurrence.occurred_at),
+                earned_in_cap_period=self.earned(participant_id, windows),
             )
             for draft in drafts:
                 if draft.recipient != recipient:
@@ -158,11 +161,7 @@ class _Books:
                     self.perks[participant_id] += 1
                     continue
                 rule = self.rules[draft.rule_index]
-                window = (
-                    cap_period_bounds(rule.cap.period, occurrence.occurred_at)[0]
-                    if rule.cap
-                    else None
-                )
+                window = windows.get(draft.rule_index)
                 if rule.cap:
                     # As live: a cap sums the rule's amounts whatever their currency.
                     self.windows[(participant_id, draft.rule_index, window)] += draft.amount
