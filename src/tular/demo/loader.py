@@ -24,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from tular.analytics.rollups import rollup_rebuild
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.core.ids import new_uuid7
@@ -120,6 +121,7 @@ def load_demo(*, workspace) -> str:
             make_insight(workspace=workspace, programs=programs, rng=rng, now=now)
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
+    rollup_rebuild(program_ids=[p.pk for p in programs.values()], click_lag_seconds=0)
     everyone = Participant.objects.filter(workspace=workspace).count()
     return (
         f"Loaded demo data: {len(programs)} programs, {everyone} participants, "
