@@ -276,6 +276,8 @@ WHAT = {
     (Recipient.friend, Trigger.sale): gettext_lazy("Your purchase"),
     (Recipient.friend, Trigger.qualified): gettext_lazy("You were qualified"),
     (Recipient.friend, Trigger.won): gettext_lazy("Your deal was won"),
+    # A contest's prize (rewards.services.reward_bonus, R40).
+    (Recipient.referrer, "bonus"): gettext_lazy("Contest bonus"),
 }
 
 

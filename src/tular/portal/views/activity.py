@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST, require_safe
 from tular.participants.models import Participant
 from tular.portal import stats
 from tular.portal.access import portal_view
+from tular.portal.recognition import quarter_start, recognition_for
 from tular.workspaces.audit import Actor, audit_record
 
-PERIODS = ("month", "all")
+PERIODS = ("month", "quarter", "all")
 
 
 @require_safe
@@ -35,6 +36,7 @@ def activity(request, slug: str):
             "reward_groups": stats.reward_groups(participant),
             "balances": stats.balances(participant),
             "payouts": stats.payout_history(participant),
+            "recognition": recognition_for(participant, language=get_language() or "id"),
         },
     )
 
@@ -66,7 +68,7 @@ def leaderboard(request, slug: str):
     program = _leaderboard_program(request)
     period = request.GET.get("period")
     period = period if period in PERIODS else "month"
-    since = stats.month_start() if period == "month" else None
+    since = {"month": stats.month_start, "quarter": quarter_start}.get(period, lambda: None)()
     return render(
         request,
         "portal/activity/leaderboard.html",
