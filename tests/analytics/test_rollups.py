@@ -592,3 +592,67 @@ def test_incremental_equals_rebuild_equals_the_rows(workspace, events):
         assert stored() == expected[0]
         transaction.set_rollback(True)
     clock.freeze(None)
+
+
+# ---------------------------------------------------------------- the hot paths and the race
+
+
+def test_a_sale_writes_its_marks_in_one_insert(workspace, program, andi):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    h = History(workspace, program)
+    referral = h.signup(andi, utc(2026, 3, 2, 8))
+    with CaptureQueriesContext(connection) as queries:
+        h.sale(referral, utc(2026, 3, 4, 8), 100_000_00)  # a first sale, a reward
+    marks = [q["sql"] for q in queries if "analytics_rollupmark" in q["sql"]]
+    assert len(marks) == 1, marks
+    assert {d for _, d in RollupMark.objects.values_list("program_id", "day")} == {
+        date(2026, 3, 2),
+        date(2026, 3, 4),
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    __import__("django.db").db.connection.vendor != "postgresql",
+    reason="needs real parallel connections (PostgreSQL); SQLite serialises writers",
+)
+def test_the_job_waits_for_a_transaction_that_found_its_mark_there(frozen_clock):
+    import threading
+
+    from django.db import connections
+
+    from tular.workspaces.services import workspace_get_or_create
+
+    workspace = workspace_get_or_create(slug="balapan", name="Balapan")[0]
+    program = make_program(workspace, slug="balapan", auto_approve_below=0)
+    andi = make_participant(program, "Andi")
+    h = History(workspace, program)
+    day = date(2026, 3, 2)
+    h.signup(andi, utc(2026, 3, 2, 8))
+    run_job()
+    figures_changed(program_id=program.pk, moments=[utc(2026, 3, 2, 1)])  # a mark is there
+    marked, errors = threading.Event(), []
+
+    def late_writer():
+        try:
+            with transaction.atomic():
+                h.signup(andi, utc(2026, 3, 2, 9))  # finds the mark there
+                marked.set()
+                time.sleep(1.0)  # commits after the job has started
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+            marked.set()
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=late_writer)
+    writer.start()
+    assert marked.wait(20)
+    rollups_refresh(click_lag_seconds=30)
+    writer.join(30)
+    assert not errors
+    referrals = DayFigure.objects.get(program=program, day=day, key="referrals").value
+    # Either the job saw the late referral, or its mark is still there for the next run.
+    assert referrals == 2 or RollupMark.objects.filter(program_id=program.pk, day=day).exists()
