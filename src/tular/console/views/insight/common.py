@@ -21,6 +21,7 @@ TABS = [
     (_("Costs and outside figures"), "console:insight-costs"),
     (_("Benchmark bands"), "console:insight-bands"),
     (_("Goals"), "console:insight-goals"),
+    (_("Who to ask next"), "console:insight-ask"),
 ]
 
 
