@@ -44,6 +44,9 @@ def test_the_tab_prefills_the_programs_rules(manager, program):
     assert "Uji aturan" in page  # the tab, in Indonesian
     form = response.context["form"]
     assert json.loads(form.initial["rules"]) == program.rules
+    # A date input takes only YYYY-MM-DD, whatever the interface language.
+    today = clock.now().date().isoformat()
+    assert f'type="date" name="last" value="{today}"' in page
     assert "Pohon referal" in page  # the program's tree card
 
 
