@@ -641,6 +641,45 @@ def rollups_catch_up(*, click_lag_seconds=CLICK_LAG_SECONDS) -> RefreshResult:
 # ---------------------------------------------------------------- rebuild
 
 
+def _referrer_stat_rows(participants_sql: str, params: list) -> list[ReferrerStat]:
+    """The ReferrerStat rows of the participants selected by `participants_sql`, read with the
+    same GROUP BY as `_write_referrer_stats` (for a rebuild, which writes them later)."""
+    r, p = Referral._meta.db_table, Participant._meta.db_table
+    sql = (
+        f"SELECT r.participant_id, p.program_id, MIN(r.created_at), MAX(r.created_at), "  # noqa: S608 - table names from the models
+        f"COUNT(*), COUNT(r.first_sale_at), SUM(CASE WHEN r.status = %s THEN 1 ELSE 0 END) "
+        f"FROM {r} r JOIN {p} p ON p.id = r.participant_id "
+        f"WHERE r.participant_id IN ({participants_sql}) "
+        f"GROUP BY r.participant_id, p.program_id"
+    )
+    moment = ReferrerStat._meta.get_field("first_referred_at")
+    rows = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [S.won.value, *params])
+        for participant_id, program_id, first, last, referrals, customers, won in cursor:
+            participant_id, program_id = _uuid(participant_id), _uuid(program_id)
+            rows.append(
+                ReferrerStat(
+                    participant_id=participant_id,
+                    program_id=program_id,
+                    first_referred_at=_aware(moment.to_python(first)),
+                    last_referred_at=_aware(moment.to_python(last)),
+                    referrals=referrals,
+                    customers=customers,
+                    won=won,
+                )
+            )
+    return rows
+
+
+def _uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 @dataclass
 class RebuildResult:
     buckets: int
@@ -648,64 +687,72 @@ class RebuildResult:
     seconds: float
 
 
-def rollup_rebuild(*, program_ids=None, click_lag_seconds=CLICK_LAG_SECONDS) -> RebuildResult:
+def rollup_rebuild(
+    *, program_ids=None, click_lag_seconds=CLICK_LAG_SECONDS, drop_marks: bool = False
+) -> RebuildResult:
     """Rebuild the rollups and referrer stats of `program_ids` (None: every program) from the
-    source tables: one GROUP BY query per source and key group, in one transaction. Their
-    marks are dropped (what they asked for is done); the click watermark moves to now - lag,
-    the other programs getting their increment as the job would."""
+    source tables, with one GROUP BY query per source and key group.
+
+    The queries run first, outside any transaction (on SQLite the database's write lock is not
+    held meanwhile, so clicks and events keep being written); then one short transaction
+    replaces the programs' DayFigure and ReferrerStat rows and moves the click watermark to
+    now - lag (the other programs get their clicks increment, as the job would). Marks are left
+    for the job: a change made while the queries ran is marked and recomputed after. Only when
+    nothing else writes (the demo loader, tests) may `drop_marks` drop the programs' marks."""
     started = time.monotonic()
     ids = None if program_ids is None else [uuid.UUID(str(p)) for p in program_ids]
-    where = {"program_ids": ids}
-    with transaction.atomic():
+    if drop_marks:
         marks = RollupMark.objects.all()
-        figures_rows = DayFigure.objects.all()
-        stats = ReferrerStat.objects.all()
-        if ids is not None:
-            marks = marks.filter(program_id__in=ids)
-            figures_rows = figures_rows.filter(program_id__in=ids)
-            stats = stats.filter(program_id__in=ids)
-        marks.delete()
-        for _ in range(10):
-            claimed = _claim_clicks(lag_seconds=click_lag_seconds)
-            if claimed is not None:
-                break
-            position = RollupState.objects.get(name=CLICKS).position
-            if position and uuid.UUID(position) >= uuid7_floor(time.time() - click_lag_seconds):
-                claimed = (uuid.UUID(position), uuid.UUID(position))
-                break
+        (marks if ids is None else marks.filter(program_id__in=ids)).delete()
+
+    # ---- the queries
+    end = uuid7_floor(time.time() - click_lag_seconds)
+    figures = Figures()
+    for compute in SOURCE_FIGURES:
+        compute(figures, {"program_ids": ids})
+    referrers = (
+        Participant.objects.all() if ids is None else Participant.objects.filter(program_id__in=ids)
+    )
+    sql, params = referrers.values("id").query.sql_with_params()
+    stat_rows = _referrer_stat_rows(sql, list(params))
+    for stat in stat_rows:
+        figures.add(stat.program_id, utc_day(stat.first_referred_at), "new_referrers", 1)
+    for program_id, day, n in _click_counts(start=None, end=end, program_ids=ids):
+        figures.add(program_id, day, CLICKS, n)
+
+    # ---- one short transaction
+    with transaction.atomic():
+        # The UPDATE first: it takes SQLite's write lock (PostgreSQL: the row's), so the job's
+        # click increment waits for this transaction instead of racing it.
+        locked = RollupState.objects.filter(name=CLICKS).update(updated_at=clock.now())
+        position = RollupState.objects.filter(name=CLICKS).values_list("position", flat=True)
+        position = uuid.UUID(position[0]) if locked and position[0] else None
+        if position is not None and position > end:
+            # The job counted past `end` meanwhile: ours get those clicks too.
+            for program_id, day, n in _click_counts(start=end, end=position, program_ids=ids):
+                figures.add(program_id, day, CLICKS, n)
         else:
-            raise RuntimeError("the click watermark kept moving; try again")
-        start, end = claimed
-        figures_rows.delete()
-        stats.delete()
-
-        referrers = Participant.objects.all()
+            if ids is not None:
+                others = _click_counts(start=position, end=end)
+                _add_clicks(others, exclude_programs=set(ids))
+            if locked:
+                RollupState.objects.filter(name=CLICKS).update(position=end.hex)
+            else:
+                RollupState.objects.create(name=CLICKS, position=end.hex)
+        rows_out = DayFigure.objects.all()
+        stats_out = ReferrerStat.objects.all()
         if ids is not None:
-            referrers = referrers.filter(program_id__in=ids)
-        sql, params = referrers.values("id").query.sql_with_params()
-        _write_referrer_stats(sql, list(params))
-
-        figures = Figures()
-        for compute in SOURCE_FIGURES:
-            compute(figures, where)
-        stat_rows = ReferrerStat.objects.all() if ids is None else stats
-        for program_id, day, n in (
-            stat_rows.annotate(d=UtcDay("first_referred_at"))
-            .values_list("program_id", "d")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            figures.add(program_id, day, "new_referrers", n)
-        for program_id, day, n in _click_counts(start=None, end=end, program_ids=ids):
-            figures.add(program_id, day, CLICKS, n)
+            rows_out = rows_out.filter(program_id__in=ids)
+            stats_out = stats_out.filter(program_id__in=ids)
+        rows_out.delete()
+        stats_out.delete()
         rows = [
             DayFigure(program_id=p, day=d, key=k, currency=c, value=v)
             for (p, d, k, c), v in figures.items()
             if v
         ]
         DayFigure.objects.bulk_create(rows, batch_size=1000)
-        if ids is not None and end != start:
-            _add_clicks(_click_counts(start=start, end=end), exclude_programs=set(ids))
+        ReferrerStat.objects.bulk_create(stat_rows, batch_size=1000)
     buckets = len({(p, d) for p, d, _, _ in figures})
     return RebuildResult(
         buckets=buckets, rows=len(rows), seconds=round(time.monotonic() - started, 2)

@@ -121,7 +121,9 @@ def load_demo(*, workspace) -> str:
             make_insight(workspace=workspace, programs=programs, rng=rng, now=now)
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
-    rollup_rebuild(program_ids=[p.pk for p in programs.values()], click_lag_seconds=0)
+    rollup_rebuild(
+        program_ids=[p.pk for p in programs.values()], click_lag_seconds=0, drop_marks=True
+    )
     everyone = Participant.objects.filter(workspace=workspace).count()
     return (
         f"Loaded demo data: {len(programs)} programs, {everyone} participants, "
