@@ -144,3 +144,15 @@ def test_the_summary_of_a_period(shop, program, frozen_clock):
     )
     assert (empty.sent, empty.average, empty.response_rate) == (0, None, None)
     assert empty.as_dict()["distribution"] == {"1": 0, "2": 0, "3": 0, "4": 0, "5": 0}
+
+
+def test_the_program_tab_previews_the_survey_with_sample_links(program):
+    from tular.messaging.catalogue import default_text
+    from tular.referrals.notify import template_preview
+
+    subject, body = default_text("survey.satisfaction", "id")
+    preview = template_preview(
+        program=program, key="survey.satisfaction", language="id", subject=subject, body=body
+    )
+    assert "/portal/survey/contoh?score=5" in preview.text
+    assert "Teman Toko" in preview.subject

@@ -438,6 +438,9 @@ def sample_context(*, program: Program, key: str, language: str, sender_name: st
             )
     if key == "pipeline.won" and program.ask_case_study:
         context["case_study_link"] = base + reverse("portal:case-study", args=["contoh"])
+    if key == "survey.satisfaction":  # the five one-click answers (analytics.survey)
+        survey_page = base + reverse("portal:survey", args=["contoh"])
+        context.update({f"survey_link_{n}": f"{survey_page}?score={n}" for n in range(1, 6)})
     return context
 
 
