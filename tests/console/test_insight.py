@@ -4,6 +4,7 @@ Bad input is explained beside its field and changes nothing; a viewer reads but 
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
@@ -11,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.console.conftest import sold
 from tular.analytics.models import CostEntry, Goal, InsightSettings, MonthFigure
+from tular.analytics.rollups import rollups_catch_up
 from tular.core import clock
 
 PAGES = [
@@ -62,7 +64,14 @@ def test_the_dashboard_shows_the_measures_bands_scorecard_and_an_empty_goal_list
     owner_client, program
 ):
     sold(program, [("Andi", 1500000), ("Budi", 2500000)])
+    rollups_catch_up(click_lag_seconds=0)
     page = owner_client.get(f"/console/insight/?program={program.slug}").content.decode()
+    assert re.search(
+        r'measure-signups">\s*<div class="card-body">\s*<h3[^<]*</h3>\s*'
+        r'<div class="kpi-value"><div>2</div>',
+        page,
+    )
+    assert "Rp40.000" in page  # the revenue from referrals
     for what in ("Kartu skor kesehatan", "Corong", "Belum ada target", "Dasbor"):
         assert what in page, what
     assert "measure-referral_rate" in page

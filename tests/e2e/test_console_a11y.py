@@ -33,6 +33,10 @@ PAGES = {
     "program pipeline settings": "/console/programs/mitra-reseller/pipeline/",
     "program message templates": "/console/programs/mitra-reseller/messages/",
     "webhooks": "/console/settings/webhooks/",
+    "insight dashboard": "/console/insight/",
+    "insight costs": "/console/insight/costs/",
+    "insight bands": "/console/insight/bands/",
+    "insight goals": "/console/insight/goals/",
 }
 
 

@@ -143,9 +143,8 @@ def _initial(stored: InsightSettings, current: dict) -> dict:
             initial[f"{key}_low"] = band.low
             initial[f"{key}_high"] = band.high
     if stored.paid_ads_cost_per_customer is not None:
-        initial["paid_ads_cost"] = major(
-            stored.paid_ads_cost_per_customer, stored.paid_ads_currency
-        )
+        amount = major(stored.paid_ads_cost_per_customer, stored.paid_ads_currency)
+        initial["paid_ads_cost"] = format_decimal(amount.normalize(), locale=babel_locale())
         initial["paid_ads_currency"] = stored.paid_ads_currency
     return initial
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from babel.numbers import format_decimal
 from django import forms
 from django.contrib import messages
 from django.db import transaction
@@ -34,6 +35,7 @@ from tular.console.views.programs.forms import parse_money
 from tular.core.errors import Invalid, NotFound
 from tular.core.forms import StyledForm
 from tular.core.money import is_currency
+from tular.core.templatetags.ui import babel_locale
 from tular.programs.services import program_get
 
 MONTHS_SHOWN = 12
@@ -200,9 +202,10 @@ def _grid(request, program, last, *, currency: str) -> list[dict]:
     outside figures of each."""
     first = add_months(last, -(MONTHS_SHOWN - 1))
     scope = {"workspace": request.workspace, **_filter_kwargs(program), "months": (first, last)}
-    costs = defaultdict(lambda: defaultdict(int))  # (month, currency) → kind → amount
+    costs: dict = {}  # (month, currency) → kind → amount
     for cost in entries.costs_filter(**scope):
-        costs[(cost.month, cost.currency)][cost.kind] += cost.amount
+        kinds = costs.setdefault((cost.month, cost.currency), defaultdict(int))
+        kinds[cost.kind] += cost.amount
     figures = defaultdict(dict)  # month → key → (value, currency)
     for row in entries.month_figures_filter(**scope):
         figures[row.month][row.key] = (row.value, row.currency)
@@ -217,7 +220,9 @@ def _grid(request, program, last, *, currency: str) -> list[dict]:
                 "costs": [
                     {
                         "currency": code,
-                        "kinds": [costs[(month, code)].get(kind) for kind in CostKind.values],
+                        "kinds": [
+                            costs.get((month, code), {}).get(kind) for kind in CostKind.values
+                        ],
                         "total": sum(costs[(month, code)].values())
                         if (month, code) in costs
                         else None,
@@ -313,7 +318,9 @@ def _page(request, *, cost_form=None, figures_form=None, status=200):
         initial = {
             "month": month_text,
             "currency": revenue[1] if revenue else currency,
-            "all_new_revenue": str(major(*revenue)) if revenue else "",
+            "all_new_revenue": format_decimal(major(*revenue), locale=babel_locale())
+            if revenue
+            else "",
             **dict(zip(COUNT_FIGURES, current["counts"], strict=True)),
         }
         figures_form = FiguresForm(initial=initial, prefix="figures")

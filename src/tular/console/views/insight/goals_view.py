@@ -128,10 +128,12 @@ class GoalForm(StyledForm, forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"))
     metric = forms.ChoiceField(label=gettext_lazy("Measure"), choices=GoalMetric.choices)
     starts_on = forms.DateField(
-        label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ends_on = forms.DateField(
-        label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("To (included)"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     target = forms.CharField(
         label=gettext_lazy("Target"),

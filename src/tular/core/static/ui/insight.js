@@ -31,7 +31,7 @@
       return { type: "bar",
                data: { labels: s.labels, datasets: [{ label: s.datasets[0].label, data: s.datasets[0].data, backgroundColor: palette[0] + "cc" }] },
                options: { indexAxis: "y", responsive: true, maintainAspectRatio: false, animation: false,
-                          scales: { x: { type: "logarithmic" } },
+                          scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
                           plugins: { legend: { display: false }, tooltip: { callbacks: { afterLabel: function (item) {
                             var drop = (s.drop_off || [])[item.dataIndex];
                             return drop === null || drop === undefined ? "" : "-" + drop + " %";
