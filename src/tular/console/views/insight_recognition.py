@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,10 +21,10 @@ from tular.analytics import recognition
 from tular.analytics.models import Contest, ContestWinner
 from tular.console.access import actor_of, can_change, console_view
 from tular.console.forms import OnceTokenField, spend_token
+from tular.console.views.insight.common import export_response, insight_tabs
 from tular.console.views.programs.forms import parse_money
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
-from tular.core.exports import FORMATS, table_response
 from tular.core.forms import StyledForm
 from tular.core.ids import parse_uuid
 from tular.core.money import format_money, minor_units
@@ -44,36 +44,10 @@ MEASURE_LABELS = {
 }
 
 
-def _tabs() -> list[dict]:
-    """The insight pages' tabs, this page's among them."""
-    try:
-        from tular.console.views.insight.common import insight_tabs
-    except ImportError:  # the insight pages are not there: this page alone
-        tabs = []
-    else:
-        tabs = insight_tabs("console:insight-recognition")
-    url = reverse("console:insight-recognition")
-    if not any(tab["url"] == url for tab in tabs):
-        tabs.append({"label": _("Recognition"), "url": url, "active": True})
-    return tabs
-
-
 def _major(amount: int | None, currency: str) -> Decimal | None:
     if amount is None:
         return None
     return Decimal(amount).scaleb(-minor_units(currency))
-
-
-def _export(request, tables: dict, name: str):
-    fmt = request.GET.get("export")
-    if not fmt:
-        return None
-    table = request.GET.get("table") or next(iter(tables))
-    if fmt not in FORMATS or table not in tables:
-        raise Http404
-    header, rows = tables[table]()
-    filename = f"{name}-{table}-{request.workspace.slug}-{clock.now():%Y%m%d-%H%M}"
-    return table_response(fmt=fmt, filename=filename, header=[str(h) for h in header], rows=rows)
 
 
 # ----------------------------------------------------------------------------- the contest form
@@ -83,10 +57,12 @@ class ContestForm(StyledForm, forms.Form):
     program = forms.ChoiceField(label=gettext_lazy("Program"))
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     starts_on = forms.DateField(
-        label=gettext_lazy("First day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ends_on = forms.DateField(
-        label=gettext_lazy("Last day"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     measure = forms.ChoiceField(label=gettext_lazy("Winners by"), choices=Contest.Measure.choices)
     winners = forms.IntegerField(
@@ -255,7 +231,7 @@ def _page(request, *, form=None, status=200):
     counts = recognition.badge_counts(workspace=request.workspace, program=program)
     found = list(recognition.contests(workspace=request.workspace))
     champion_rows = recognition.champion_rows(workspace=request.workspace, program=program)
-    download = _export(
+    download = export_response(
         request,
         {
             "leaderboard": lambda: _board_table(board) if board else ([], []),
@@ -277,7 +253,7 @@ def _page(request, *, form=None, status=200):
         request,
         "console/insight/recognition.html",
         {
-            "tabs": _tabs(),
+            "tabs": insight_tabs("console:insight-recognition"),
             "programs": programs,
             "program": program,
             "period": period,
@@ -362,7 +338,7 @@ def contest_detail(request, contest_id):
         .select_related("participant", "reward")
         .order_by("rank")
     )
-    download = _export(
+    download = export_response(
         request,
         {
             "standings": lambda: (
@@ -391,7 +367,7 @@ def contest_detail(request, contest_id):
         request,
         "console/insight/recognition_contest.html",
         {
-            "tabs": _tabs(),
+            "tabs": insight_tabs("console:insight-recognition"),
             "contest": contest,
             "rows": rows,
             "winners": winners,

@@ -22,6 +22,7 @@ TABS = [
     (_("Benchmark bands"), "console:insight-bands"),
     (_("Goals"), "console:insight-goals"),
     (_("Who to ask next"), "console:insight-ask"),
+    (_("Recognition"), "console:insight-recognition"),
 ]
 
 
