@@ -182,7 +182,7 @@ def checks(this: Measures, before: Before) -> list[Check]:
                 _("Referrals do not depend on a few people"),
                 None,
                 None,
-                _("the top 5 % of referrers make less than 80 % of referrals"),
+                _("the top 5 percent of referrers make less than 80 percent of referrals"),
                 _("nobody has referred yet"),
             )
         )
@@ -193,7 +193,7 @@ def checks(this: Measures, before: Before) -> list[Check]:
                 _("Referrals do not depend on a few people"),
                 not this.concentration_alert,
                 f"{_text(this.top5_share)} %",
-                _("the top 5 % of referrers make less than 80 % of referrals"),
+                _("the top 5 percent of referrers make less than 80 percent of referrals"),
             )
         )
     return result
