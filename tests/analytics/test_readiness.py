@@ -174,7 +174,9 @@ def test_ask_list_of_one_program_and_of_another_workspace(shop, program):
 def test_intent_vs_action_lists_promoters_and_priority_referrers_who_have_not_referred(
     shop, program
 ):
-    people = {name: make_participant(program, name) for name in "ABCDE"}
+    people = {name: make_participant(program, name) for name in "ABCDEF"}
+    readiness.readiness_set(participant=people["F"], satisfaction=5, relationship=5, reach=5)
+    readiness.nps_record(workspace=shop, email=people["F"].email, score=4)  # a detractor
     readiness.readiness_set(participant=people["A"], satisfaction=5, relationship=4, reach=3)
     readiness.readiness_set(participant=people["B"], satisfaction=5, relationship=5, reach=5)
     readiness.readiness_set(participant=people["C"], satisfaction=3, relationship=3, reach=3)

@@ -15,7 +15,8 @@ intent-vs-action list.
   detractors (latest answer 0-6) are left out. An ask is an e-mail of the asks or scripts
   (messaging.catalogue groups `asks` and `scripts`, sent by referrals.notify.ask_send).
 - `intent_vs_action`: promoters (latest answer 9-10) and priority referrers who have not
-  referred anyone yet (no Referral with them as the referrer): the gap between saying and
+  referred anyone yet (no Referral with them as the referrer; a priority referrer whose latest
+  answer is a detractor's is left out): the gap between saying and
   doing that S3 measures ("83 % would recommend, 29 % do"), as an ask list.
 """
 
@@ -495,6 +496,7 @@ def intent_vs_action(
     people = (
         _annotated(workspace, program)
         .filter(Q(readiness_total__gte=PRIORITY) | Q(nps__gte=PROMOTER))
+        .filter(Q(nps__isnull=True) | Q(nps__gte=DETRACTOR_BELOW))
         .filter(~Exists(referred))
         .order_by(
             F("readiness_total").desc(nulls_last=True),
@@ -523,7 +525,9 @@ class IntentGap:
 
 def intent_gap(*, workspace, program: Program | None = None) -> IntentGap:
     referred = Referral.objects.filter(participant_id=OuterRef("pk"))
-    willing = _annotated(workspace, program).filter(
-        Q(readiness_total__gte=PRIORITY) | Q(nps__gte=PROMOTER)
+    willing = (
+        _annotated(workspace, program)
+        .filter(Q(readiness_total__gte=PRIORITY) | Q(nps__gte=PROMOTER))
+        .filter(Q(nps__isnull=True) | Q(nps__gte=DETRACTOR_BELOW))
     )
     return IntentGap(willing=willing.count(), referred=willing.filter(Exists(referred)).count())

@@ -30,7 +30,7 @@ from tular.core.exports import FORMATS, table_response
 from tular.core.forms import StyledForm
 from tular.programs.services import program_get, programs_filter
 
-SHOWN = 50  # rows of each list on the page; the downloads have every row (up to EXPORTED)
+SHOWN = 25  # rows of each list on the page; the downloads have every row (up to EXPORTED)
 EXPORTED = 10_000
 SCORE_CHOICES = [("", "—"), *((str(n), str(n)) for n in range(1, 6))]
 
