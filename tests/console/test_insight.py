@@ -262,3 +262,19 @@ def test_the_goals_and_bands_tables_download(manager_client, program):
     assert len(xlsx_rows(bands)) == 9  # the header and 8 bands
     goals = manager_client.get("/console/insight/goals/?export=csv&table=goals")
     assert len(csv_rows(goals)) == 1  # the header alone: no goals yet
+
+
+def test_the_dashboard_reads_a_bounded_number_of_queries(
+    owner_client, program, django_assert_max_num_queries
+):
+    # the rollups, the entered tables and a few indexed reads: the count does not grow with
+    # the number of referrals, sales or clicks (no scans in the view)
+    sold(program, [(f"Orang {n}", 100000 * (n + 1)) for n in range(12)])
+    rollups_catch_up(click_lag_seconds=0)
+    with django_assert_max_num_queries(60) as captured:
+        assert owner_client.get("/console/insight/?grain=quarter").status_code == 200
+    few = len(captured)
+    sold(program, [(f"Lagi {n}", 100000) for n in range(12)])
+    rollups_catch_up(click_lag_seconds=0)
+    with django_assert_max_num_queries(few) as captured:
+        assert owner_client.get("/console/insight/?grain=quarter").status_code == 200
