@@ -121,18 +121,22 @@ def _referred(program):
     return Exists(Referral.objects.filter(program=program, friend_id=OuterRef("participant_id")))
 
 
-def tree_summary(*, program, period: Period) -> dict:
-    """The program's referral tree over `period` (see the module's docstring)."""
+def tree_summary(*, program, period: Period, with_generations: bool = True) -> dict:
+    """The program's referral tree over `period` (see the module's docstring).
+    `with_generations`: also the period's referrals by generation, a recursive walk of the
+    program's whole tree (the tree's own page shows it; the dashboard leaves it out, it grows
+    with every referral the program ever had)."""
     in_period = Referral.objects.filter(
         program=program, created_at__gte=period.start, created_at__lt=period.end
     )
     friends = in_period.filter(friend__isnull=False).values("friend_id").distinct().count()
+    # The period's friends first (a short list through the (program, created_at) index), then
+    # whether each referred anyone: never a pass over every participant of the program.
     friends_who_referred = (
-        Participant.objects.filter(program=program)
-        .filter(
-            Exists(in_period.filter(friend_id=OuterRef("pk"))),
-            Exists(Referral.objects.filter(participant_id=OuterRef("pk"))),
+        Participant.objects.filter(
+            pk__in=in_period.filter(friend__isnull=False).values("friend_id")
         )
+        .filter(Exists(Referral.objects.filter(participant_id=OuterRef("pk"))))
         .count()
     )
     counts = in_period.aggregate(
@@ -160,7 +164,7 @@ def tree_summary(*, program, period: Period) -> dict:
     for row in rows:
         sign = 1 if row["kind"] == ConversionKind.sale else -1
         revenue[row["currency"]] += sign * (row["total"] or 0)
-    generations = _generations(program=program, period=period)
+    generations = _generations(program=program, period=period) if with_generations else {}
     in_generations = sum(generations.values())
     return {
         "referrals": counts["referrals"],
@@ -175,7 +179,7 @@ def tree_summary(*, program, period: Period) -> dict:
             {"generation": number, "referrals": generations[number]}
             for number in sorted(generations)
         ],
-        "outside_generations": counts["referrals"] - in_generations,
+        "outside_generations": counts["referrals"] - in_generations if with_generations else None,
     }
 
 
