@@ -3,7 +3,8 @@
 sector of each program, goals for this quarter, readiness scores, NPS answers, satisfaction
 answers and a contest. Derived figures (rollups, badges) are made by the product itself.
 
-Amounts are rupiah in minor units (IDR has no minor unit in Babel: 1 = Rp1).
+Amounts are written in rupiah and stored in minor units (`idr`: ISO 4217 gives IDR two
+decimals).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tular.analytics.models import (
     Readiness,
     SatisfactionSurvey,
 )
+from tular.demo.data import idr
 from tular.participants.models import Participant
 from tular.referrals.models import Referral
 from tular.rewards.models import Reward, RewardStatus
@@ -38,14 +40,14 @@ SECTORS = {
 }
 # Per program, per month: (marketing, management time) costs in rupiah.
 COSTS = {
-    "ajak-teman": (2_500_000, 3_000_000),
-    "afiliasi": (1_500_000, 2_000_000),
-    "mitra-reseller": (4_000_000, 6_000_000),
-    "referensi-karyawan": (500_000, 1_500_000),
-    "jaringan-profesional": (1_000_000, 2_500_000),
+    "ajak-teman": (idr(2_500_000), idr(3_000_000)),
+    "afiliasi": (idr(1_500_000), idr(2_000_000)),
+    "mitra-reseller": (idr(4_000_000), idr(6_000_000)),
+    "referensi-karyawan": (idr(500_000), idr(1_500_000)),
+    "jaringan-profesional": (idr(1_000_000), idr(2_500_000)),
 }
 # What the shop sells in a month through every channel, and its other channels' leads.
-ALL_NEW_REVENUE = 380_000_000
+ALL_NEW_REVENUE = idr(380_000_000)
 ALL_NEW_CUSTOMERS = 900
 OTHER_CHANNELS = {"other_leads": 420, "other_opportunities": 95, "other_won": 21}
 GOALS = [
@@ -80,7 +82,7 @@ def make_insight(*, workspace, programs: dict, rng: random.Random, now: datetime
     InsightSettings.objects.create(
         workspace=workspace,
         sector=InsightSettings.Sector.ecommerce,
-        paid_ads_cost_per_customer=185_000,
+        paid_ads_cost_per_customer=idr(185_000),
         paid_ads_currency="IDR",
         updated_at=now,
     )
@@ -89,11 +91,11 @@ def make_insight(*, workspace, programs: dict, rng: random.Random, now: datetime
             workspace=workspace,
             program=program,
             sector=SECTORS.get(slug, InsightSettings.Sector.b2b_saas),
-            paid_ads_cost_per_customer=185_000 if slug in {"ajak-teman", "afiliasi"} else None,
+            paid_ads_cost_per_customer=idr(185_000) if slug in {"ajak-teman", "afiliasi"} else None,
             paid_ads_currency="IDR" if slug in {"ajak-teman", "afiliasi"} else "",
             updated_at=now,
         )
-        marketing, management = COSTS.get(slug, (1_000_000, 1_000_000))
+        marketing, management = COSTS.get(slug, (idr(1_000_000), idr(1_000_000)))
         for month in months:
             for kind, amount in (
                 (CostKind.marketing, marketing),
@@ -126,7 +128,7 @@ def make_insight(*, workspace, programs: dict, rng: random.Random, now: datetime
             workspace=workspace,
             month=month,
             kind=CostKind.technology,
-            amount=750_000,
+            amount=idr(750_000),
             currency="IDR",
             note="Server Tular (VPS 4 GB)",
             created_by="demo",
@@ -169,7 +171,7 @@ def make_insight(*, workspace, programs: dict, rng: random.Random, now: datetime
             ends_on=last,
             measure=Contest.Measure.referrals,
             winners=3,
-            bonus_amount=250_000,
+            bonus_amount=idr(250_000),
             bonus_currency="IDR",
             created_by="demo",
             created_at=now,
