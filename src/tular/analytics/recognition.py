@@ -254,6 +254,7 @@ BADGES = (
     Badge("won_10", "won", 10, gettext_lazy("10 won deals"), "circle-check"),
 )
 BADGES_BY_ID = {badge.id: badge for badge in BADGES}
+BADGE_CHUNK = 500
 
 
 def _all_time_counts(program):
@@ -289,16 +290,22 @@ def badges_award(*, program=None) -> int:
         )
         new = [pair for pair in reached if pair not in have]
         now = clock.now()
-        BadgeAward.objects.bulk_create(
-            [
-                BadgeAward(
-                    participant_id=pid, workspace_id=each.workspace_id, badge=badge, awarded_at=now
-                )
-                for pid, badge in new
-            ],
-            ignore_conflicts=True,
-            batch_size=500,
-        )
+        # In chunks, each its own short transaction: the first run over a large program awards
+        # many badges, and on SQLite one long write would hold every other writer (the
+        # worker's task loop waits 5 s at most).
+        for first in range(0, len(new), BADGE_CHUNK):
+            BadgeAward.objects.bulk_create(
+                [
+                    BadgeAward(
+                        participant_id=pid,
+                        workspace_id=each.workspace_id,
+                        badge=badge,
+                        awarded_at=now,
+                    )
+                    for pid, badge in new[first : first + BADGE_CHUNK]
+                ],
+                ignore_conflicts=True,
+            )
         awarded += len(new)
     return awarded
 
