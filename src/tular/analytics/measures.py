@@ -274,17 +274,18 @@ def _jsonable(value):
 # ----------------------------------------------------------------- reading
 
 
-def programs_of(*, workspace, program=None):
-    """The programs a measure covers: [program] or a queryset of the workspace's programs."""
+def programs_of(*, workspace, program=None) -> list:
+    """The ids of the programs a measure covers: [program's] or the workspace's. A literal list
+    (not a subquery) lets SQLite use the (program, ...) indexes for each id."""
     if program is not None:
-        return Program.objects.filter(pk=program.pk)
-    return Program.objects.filter(workspace=workspace)
+        return [program.pk]
+    return list(Program.objects.filter(workspace=workspace).values_list("pk", flat=True))
 
 
 def day_totals(*, programs, first: date, last: date) -> dict[tuple[str, str], int]:
     """{(key, currency): sum of value} over the days [first, last]: one grouped query."""
     rows = (
-        DayFigure.objects.filter(program__in=programs.values("pk"), day__gte=first, day__lte=last)
+        DayFigure.objects.filter(program__in=programs, day__gte=first, day__lte=last)
         .values("key", "currency")
         .annotate(total=Sum("value"))
         .order_by()
@@ -374,6 +375,15 @@ def entered_costs(*, workspace, program, period: Period) -> tuple[dict[str, Frac
     return prorated, bool(listed)
 
 
+class FirstOfMonth(TruncMonth):
+    """TruncMonth of a date column; on SQLite, where dates are "YYYY-MM-DD" text, by its first
+    seven characters instead of Django's Python function per row."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"(substr({sql}, 1, 7) || '-01')", params
+
+
 class Microseconds(Func):
     """`until - since` in whole microseconds, with the database's own functions (never a
     Python function per row): on SQLite, whose datetimes are text ("2026-03-01 23:59:59.5"),
@@ -450,7 +460,7 @@ def clicks_count(*, programs, period: Period, rolled: int | None = None) -> int:
         n=Count(
             "pk",
             filter=Q(
-                program_id__in=programs.values("pk"),
+                program_id__in=programs,
                 created_at__gte=period.start,
                 created_at__lt=period.end,
             ),
@@ -461,13 +471,13 @@ def clicks_count(*, programs, period: Period, rolled: int | None = None) -> int:
 
 def paid_rewards(*, programs, period: Period):
     return Reward.objects.filter(
-        program__in=programs.values("pk"), paid_at__gte=period.start, paid_at__lt=period.end
+        program__in=programs, paid_at__gte=period.start, paid_at__lt=period.end
     )
 
 
 def approved_rewards(*, programs, period: Period):
     return Reward.objects.filter(
-        program__in=programs.values("pk"),
+        program__in=programs,
         approved_at__gte=period.start,
         approved_at__lt=period.end,
     )
@@ -496,7 +506,7 @@ def time_to_close(*, programs, period: Period) -> Median:
         at__gte=period.start,
         at__lt=period.end,
         to_status="won",
-        referral__program__in=programs.values("pk"),
+        referral__program__in=programs,
     )
     return _median_hours(wins, "referral__created_at", "at")
 
@@ -513,7 +523,7 @@ def time_to_contact(*, programs, period: Period) -> Median:
     )
     leads = (
         Referral.objects.filter(
-            program__in=programs.values("pk"),
+            program__in=programs,
             created_at__gte=period.start,
             created_at__lt=period.end,
         )
@@ -529,12 +539,12 @@ def referring_in(*, programs, period: Period) -> tuple[int, int]:
     one grouped query over the (program, created_at, participant) index."""
     per_referrer = (
         Referral.objects.filter(
-            program__in=programs.values("pk"),
+            program__in=programs,
             created_at__gte=period.start,
             created_at__lt=period.end,
         )
         .values("participant_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .order_by()
     )
     # aggregate() over an annotated values() is a subquery: both counts in one statement.
@@ -548,19 +558,19 @@ def all_customers(*, programs, period: Period) -> int:
     """Everyone the program can ask (metrics.participants_total): participants enrolled by the
     period's end plus any who referred in the period although enrolled later."""
     referrers = Referral.objects.filter(
-        program__in=programs.values("pk"),
+        program__in=programs,
         created_at__gte=period.start,
         created_at__lt=period.end,
     ).values("participant_id")
     return Participant.objects.filter(
-        Q(program__in=programs.values("pk")) & (Q(created_at__lt=period.end) | Q(pk__in=referrers))
+        Q(program__in=programs) & (Q(created_at__lt=period.end) | Q(pk__in=referrers))
     ).count()
 
 
 def referrer_figures(*, programs, today: date) -> dict:
     """ReferrerStat as of `today`: referrers, active in 90 days / 12 months, repeat, and the
     share of all referrals made by the top 10 % and top 5 % (at least one referrer each)."""
-    stats = ReferrerStat.objects.filter(program__in=programs.values("pk"))
+    stats = ReferrerStat.objects.filter(program__in=programs)
     end = datetime.combine(today + timedelta(days=1), datetime.min.time()).replace(
         tzinfo=Period(today, today).start.tzinfo
     )
@@ -808,7 +818,7 @@ def lifetime_values(*, programs, today: date) -> dict[str, dict[str, int]]:
     query over the rollups."""
     rows = (
         DayFigure.objects.filter(
-            program__in=programs.values("pk"),
+            program__in=programs,
             day__lte=today,
             key__in=[f"revenue.{s}" for s in SOURCES] + [f"customers.{s}" for s in SOURCES],
         )
@@ -891,11 +901,11 @@ def series(
     programs = programs_of(workspace=workspace, program=program)
     rows = (
         DayFigure.objects.filter(
-            program__in=programs.values("pk"),
+            program__in=programs,
             day__gte=periods[0].first,
             day__lte=periods[-1].last,
         )
-        .annotate(month=TruncMonth("day"))
+        .annotate(month=FirstOfMonth("day"))
         .values("month", "key", "currency")
         .annotate(total=Sum("value"))
         .order_by()
@@ -944,7 +954,7 @@ def api_figures(*, workspace, program=None, period: Period, found: Measures | No
     indexed ranges of the source rows, so they are exact even before the worker runs. `found`:
     the same period's `measures`, whose identical figures are then not read again."""
     programs = programs_of(workspace=workspace, program=program)
-    ids = programs.values("pk")
+    ids = programs
     referrals = Referral.objects.filter(
         program__in=ids, created_at__gte=period.start, created_at__lt=period.end
     )

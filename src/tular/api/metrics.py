@@ -212,9 +212,11 @@ def program_metrics(request, query: Query[MetricsQuery]):
         if program is None:
             raise NotFound(f"No program with slug {query.program!r} in this workspace.")
     workspace = request.workspace
-    figures = measures_.api_figures(workspace=workspace, program=program, period=period)
     found = measures_.measures(
         workspace=workspace, program=program, period=period, today=today, with_tree=False
+    )
+    figures = measures_.api_figures(
+        workspace=workspace, program=program, period=period, found=found
     )
     shown = found.as_dict()
     bands = shown.pop("bands")
