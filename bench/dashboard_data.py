@@ -170,7 +170,8 @@ def generate(*, referrals: int, clicks: int, participants: int) -> dict:
             "reopened, referral_id) "
             f"SELECT {sql.fixed_id('b2b' + str(days % 10), 'i')}, '', '{to_status}', "
             f"{sql.plus_days(referred, days)}, 'bench', '', {'false' if sql.pg else '0'}, "
-            f"{sql.fixed_id('b1b1', 'i')} FROM {sql.series(referrals)} WHERE {which}",
+            f"{sql.fixed_id('b1b1', 'i')} FROM {sql.series(referrals)} WHERE {which} "
+            f"AND i < {referrals - referrals * days // DAYS - 1}",  # nothing in the future
         )
     run(
         "events",

@@ -849,7 +849,12 @@ def funnel(m: Measures) -> list[FunnelStep]:
         rate = pct(count, before) if before is not None else None
         result.append(
             FunnelStep(
-                key=key, count=count, rate=rate, drop_off=None if rate is None else 100 - rate
+                key=key,
+                count=count,
+                rate=rate,
+                # Steps count events of the period, not one cohort: a later step can outnumber
+                # an earlier one (wins of leads qualified last month). No drop-off then.
+                drop_off=None if rate is None or rate > 100 else 100 - rate,
             )
         )
         before = count
