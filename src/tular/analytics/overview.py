@@ -1,39 +1,40 @@
 """The workspace at a glance (the console's overview): what needs doing, this month against
 the last, and the last 90 days day by day. Reads only; every figure is for one workspace.
 
-Months and days are the workspace's local ones (its time zone, Asia/Jakarta by default), so
-"this month" starts at local midnight of the 1st, as the manager reads a calendar. The figures
-follow `tular.analytics.metrics` (same definitions, summed over the workspace's programs):
-clicks, sign-ups (referrals recorded), sales (sale conversions), revenue from referrals (sales
-minus refunds, per currency), rewards earned (monetary, net of reversals, rejected left out,
-by creation), rewards paid (by payment time), and the median time to reward (referral →
-payment) of the rewards paid, against the 7-day target (R30).
+The figures come from the daily rollups (`DayFigure`, docs/metrics.md "Daily rollups"), so a
+day is a **UTC day** (the rollups' day) and "this month" is the calendar month of today's UTC
+date, from its 1st through today; it is compared with the same days of last month (1 to 27
+November against 1 to 27 October). Clicks the worker has not counted yet are added as
+`measures.clicks_count` does (ids at or above the watermark, through the primary key only).
+The figures follow `tular.analytics.measures` (same keys and definitions, summed over the
+workspace's programs): clicks, sign-ups (`referrals`), sales, revenue from referrals (sales
+minus refunds, per currency), rewards earned (`rewards`: monetary, net of reversals, rejected
+left out, by creation), rewards paid (`rewards_paid_amount`, by payment time), and the median
+time to reward (referral → payment, in SQL) of the rewards paid, against the 7-day target (R30).
 """
 
 from __future__ import annotations
 
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from uuid import UUID
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Func, Q, Sum
 
-from tular.analytics.metrics import (
-    TIME_TO_REWARD_TARGET_HOURS,
-    clicks_between,
-    median_hours,
-    net_revenue,
-    net_rewards,
-)
+from tular.analytics.measures import day_totals, programs_of, time_to_reward
+from tular.analytics.metrics import TIME_TO_REWARD_TARGET_HOURS, Period
+from tular.analytics.models import DayFigure, RollupState
+from tular.analytics.rollups import UtcDay, utc_day
 from tular.core import clock
 from tular.participants.models import Participant
-from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
+from tular.referrals.models import Referral, ReferralStatus
 from tular.rewards.models import Payout, Reward, RewardStatus
 from tular.tracking.models import Click
 
 CHART_DAYS = 90
+# The chart's series and the rollup key each one sums.
+SERIES_KEYS = {"clicks": "clicks", "signups": "referrals", "sales": "sales"}
 
 
 @dataclass(frozen=True)
@@ -45,19 +46,20 @@ class Todo:
 
 
 def workspace_todo(*, workspace) -> list[Todo]:
-    """What needs doing now, in the order a manager should do it."""
-    rewards = Reward.objects.filter(program__workspace=workspace)
+    """What needs doing now, in the order a manager should do it. Counts by status over the
+    (status, ...) and (program, status, ...) indexes, the programs as a literal list."""
+    programs = programs_of(workspace=workspace)
     by_status = dict(
-        rewards.filter(status__in=[RewardStatus.needs_review, RewardStatus.pending])
+        Reward.objects.filter(
+            program__in=programs, status__in=[RewardStatus.needs_review, RewardStatus.pending]
+        )
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    flagged = Referral.objects.filter(workspace=workspace, status=ReferralStatus.flagged).count()
+    flagged = Referral.objects.filter(program__in=programs, status=ReferralStatus.flagged).count()
     drafts = (
-        Payout.objects.filter(
-            program__workspace=workspace, status=Payout.Status.draft, items__isnull=False
-        )
+        Payout.objects.filter(program__in=programs, status=Payout.Status.draft, items__isnull=False)
         .distinct()
         .count()
     )
@@ -67,17 +69,6 @@ def workspace_todo(*, workspace) -> list[Todo]:
         Todo("draft_payouts", drafts),
         Todo("pending_rewards", by_status.get(RewardStatus.pending, 0)),
     ]
-
-
-def _zone(workspace) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(workspace.time_zone or "Asia/Jakarta")
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("Asia/Jakarta")
-
-
-def _local_midnight(day: date, zone) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def month_bounds(today: date) -> tuple[date, date, date]:
@@ -92,32 +83,60 @@ def _nonzero(totals: dict[str, int]) -> dict[str, int]:
     return {currency: amount for currency, amount in totals.items() if amount}
 
 
-def period_figures(*, workspace, start: datetime, end: datetime) -> dict:
-    """The key figures of [start, end) for the whole workspace."""
-    participants = Participant.objects.filter(workspace=workspace).values("pk")
-    signups = Referral.objects.filter(
-        workspace=workspace, created_at__gte=start, created_at__lt=end
-    ).count()
-    conversions = Conversion.objects.filter(
-        workspace=workspace, occurred_at__gte=start, occurred_at__lt=end
+def _pending_clicks(*, programs, first: date, last: date) -> dict[date, int]:
+    """{UTC day: clicks} of the clicks the worker has not counted yet (ids at or above the
+    click watermark; every click when the job never ran) over the days [first, last]. The
+    WHERE holds only the id range (the primary key, a few seconds of clicks); the programs and
+    the days are a FILTER on those rows, as in measures.clicks_count."""
+    position = RollupState.objects.filter(name="clicks").values_list("position", flat=True).first()
+    pending = Click.objects.filter(id__gte=UUID(position)) if position else Click.objects.all()
+    period = Period(first, last)
+    rows = (
+        pending.annotate(day=UtcDay("created_at"))
+        .values("day")
+        .annotate(
+            n=Count(
+                "pk",
+                filter=Q(
+                    program_id__in=programs,
+                    created_at__gte=period.start,
+                    created_at__lt=period.end,
+                ),
+            )
+        )
+        .order_by()
     )
-    rewards = Reward.objects.filter(program__workspace=workspace, amount__isnull=False)
-    paid_rewards = rewards.filter(paid_at__gte=start, paid_at__lt=end)
-    durations = [
-        int((paid_at - referred_at).total_seconds())
-        for referred_at, paid_at in paid_rewards.values_list("referred_at", "paid_at")
-    ]
+    return {_as_date(row["day"]): row["n"] for row in rows if row["n"]}
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def period_figures(*, programs, period: Period, pending_clicks: dict[date, int]) -> dict:
+    """The key figures of the UTC days of `period` for the programs: one grouped query over
+    the rollups, and the median time to reward in SQL."""
+    totals = day_totals(programs=programs, first=period.first, last=period.last)
+
+    def count(key: str) -> int:
+        return int(totals.get((key, ""), 0))
+
+    def money(key: str) -> dict[str, int]:
+        return _nonzero(
+            {cur: int(value) for (k, cur), value in sorted(totals.items()) if k == key and cur}
+        )
+
+    median = time_to_reward(programs=programs, period=period)
+    pending = sum(n for day, n in pending_clicks.items() if period.first <= day <= period.last)
     return {
-        "clicks": clicks_between(participants, start, end),
-        "signups": signups,
-        "sales": conversions.filter(kind=ConversionKind.sale).count(),
-        "revenue": _nonzero(net_revenue(conversions)),
-        "rewards_earned": _nonzero(
-            net_rewards(rewards.filter(created_at__gte=start, created_at__lt=end))
-        ),
-        "rewards_paid": _nonzero(net_rewards(paid_rewards)),
-        "time_to_reward_hours": median_hours(durations),
-        "time_to_reward_count": len(durations),
+        "clicks": count("clicks") + pending,
+        "signups": count("referrals"),
+        "sales": count("sales"),
+        "revenue": money("revenue"),
+        "rewards_earned": money("rewards"),
+        "rewards_paid": money("rewards_paid_amount"),
+        "time_to_reward_hours": median.hours,
+        "time_to_reward_count": median.count,
     }
 
 
@@ -143,17 +162,31 @@ def _compare(key: str, this, last, currency=None, lower_is_better=False) -> Figu
     return Figure(key, this, last, currency, trend, change)
 
 
-def month_against_last(*, workspace, now: datetime | None = None) -> dict:
-    """This month so far against the same stretch of last month (1 Dec to 2 Dec 10:00 against
-    1 Nov to 2 Nov 10:00), in the workspace's calendar: a fair comparison on any day."""
-    zone = _zone(workspace)
-    moment = (now or clock.now()).astimezone(zone)
-    previous, this, _following = month_bounds(moment.date())
-    this_start, last_start = _local_midnight(this, zone), _local_midnight(previous, zone)
-    elapsed = moment - this_start
-    last_end = min(last_start + elapsed, this_start)  # 31 March against at most all of Feb
-    current = period_figures(workspace=workspace, start=this_start, end=moment)
-    last = period_figures(workspace=workspace, start=last_start, end=last_end)
+def month_periods(today: date) -> tuple[Period, Period]:
+    """(this month from its 1st through today, the same days of last month), UTC days: 31 March
+    is compared with at most all of February."""
+    previous, this, _following = month_bounds(today)
+    last_until = min(previous + (today - this), this - timedelta(days=1))
+    return Period(this, today), Period(previous, last_until)
+
+
+def month_against_last(
+    *, workspace, now: datetime | None = None, pending_clicks: dict[date, int] | None = None
+) -> dict:
+    """This month so far (its UTC days through today) against the same days of last month:
+    a fair comparison on any day. `pending_clicks` ({day: clicks} not yet rolled up) is read
+    here when not given."""
+    today = utc_day(now or clock.now())
+    current_period, last_period = month_periods(today)
+    programs = programs_of(workspace=workspace)
+    if pending_clicks is None:
+        pending_clicks = _pending_clicks(
+            programs=programs, first=last_period.first, last=current_period.last
+        )
+    current = period_figures(
+        programs=programs, period=current_period, pending_clicks=pending_clicks
+    )
+    last = period_figures(programs=programs, period=last_period, pending_clicks=pending_clicks)
     figures = [_compare(key, current[key], last[key]) for key in ("clicks", "signups", "sales")]
     for key in ("revenue", "rewards_earned", "rewards_paid"):
         for currency in sorted(set(current[key]) | set(last[key])) or ["IDR"]:
@@ -170,9 +203,9 @@ def month_against_last(*, workspace, now: datetime | None = None) -> dict:
     )
     hours = current["time_to_reward_hours"]
     return {
-        "this_month": this,
-        "last_month": previous,
-        "last_month_until": (last_end - timedelta(microseconds=1)).date(),
+        "this_month": current_period.first,
+        "last_month": last_period.first,
+        "last_month_until": last_period.last,
         "figures": figures,
         "time_to_reward_days": None if hours is None else float(hours) / 24,
         "time_to_reward_target_days": TIME_TO_REWARD_TARGET_HOURS // 24,
@@ -183,46 +216,94 @@ def month_against_last(*, workspace, now: datetime | None = None) -> dict:
     }
 
 
-def daily_series(*, workspace, days: int = CHART_DAYS, now: datetime | None = None) -> dict:
-    """Clicks, sign-ups and sales per local day over the last `days` days (today included)."""
-    zone = _zone(workspace)
-    today = (now or clock.now()).astimezone(zone).date()
+def daily_series(
+    *,
+    workspace,
+    days: int = CHART_DAYS,
+    now: datetime | None = None,
+    pending_clicks: dict[date, int] | None = None,
+) -> dict:
+    """Clicks, sign-ups and sales per UTC day over the last `days` days (today included): one
+    grouped query over the rollups, plus the clicks not yet rolled up."""
+    today = utc_day(now or clock.now())
     first = today - timedelta(days=days - 1)
-    start = _local_midnight(first, zone)
-    participants = Participant.objects.filter(workspace=workspace).values("pk")
-    series = {
-        "clicks": Click.objects.filter(participant_id__in=participants, created_at__gte=start),
-        "signups": Referral.objects.filter(workspace=workspace, created_at__gte=start),
-        "sales": Conversion.objects.filter(
-            workspace=workspace, kind=ConversionKind.sale, occurred_at__gte=start
-        ),
-    }
-    stamp = {"clicks": "created_at", "signups": "created_at", "sales": "occurred_at"}
-    counts: dict[str, dict[date, int]] = defaultdict(dict)
-    for name, rows in series.items():
-        for row in (
-            rows.annotate(day=TruncDate(stamp[name], tzinfo=zone))
-            .values("day")
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            counts[name][row["day"]] = row["n"]
+    programs = programs_of(workspace=workspace)
+    if pending_clicks is None:
+        pending_clicks = _pending_clicks(programs=programs, first=first, last=today)
+    by_key = {key: name for name, key in SERIES_KEYS.items()}
+    counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    rows = (
+        DayFigure.objects.filter(
+            program__in=programs,
+            day__gte=first,
+            day__lte=today,
+            key__in=list(by_key),
+            currency="",
+        )
+        .values("day", "key")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    for row in rows:
+        counts[by_key[row["key"]]][row["day"]] += int(row["total"])
+    for day, n in pending_clicks.items():
+        if first <= day <= today:
+            counts["clicks"][day] += n
     dates = [first + timedelta(days=offset) for offset in range(days)]
     return {
         "dates": dates,
-        **{name: [counts[name].get(day, 0) for day in dates] for name in series},
+        **{name: [counts[name].get(day, 0) for day in dates] for name in SERIES_KEYS},
     }
 
 
+def overview_figures(*, workspace, days: int = CHART_DAYS, now: datetime | None = None) -> dict:
+    """The month's comparison and the daily series together, reading the clicks not yet rolled
+    up once for both: {"month": month_against_last(...), "series": daily_series(...)}."""
+    now = now or clock.now()
+    today = utc_day(now)
+    _current, last_period = month_periods(today)
+    first = min(last_period.first, today - timedelta(days=days - 1))
+    pending = _pending_clicks(programs=programs_of(workspace=workspace), first=first, last=today)
+    return {
+        "month": month_against_last(workspace=workspace, now=now, pending_clicks=pending),
+        "series": daily_series(workspace=workspace, days=days, now=now, pending_clicks=pending),
+    }
+
+
+class _Unindexed(Func):
+    """The column as it is, except on SQLite, where `+column` keeps the planner from scanning
+    the whole (participant, created_at) index for its order instead of searching the period's
+    range of the (program, created_at, participant) one."""
+
+    def __init__(self, expression):
+        super().__init__(expression)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"+{sql}", params
+
+
 def top_referrers(*, workspace, days: int = 30, limit: int = 5, now: datetime | None = None):
-    """The participants who brought the most referrals over the last `days` days."""
+    """The participants who brought the most referrals over the last `days` days (ties by
+    name among the leaders read), each with `recent` = that number: one grouped query over the
+    (program, created_at, participant) index, then the few participants."""
     since = (now or clock.now()) - timedelta(days=days)
-    return list(
-        Participant.objects.filter(workspace=workspace)
-        .annotate(
-            recent=Count("referrals", filter=Q(referrals__created_at__gte=since), distinct=True)
-        )
-        .filter(recent__gt=0)
-        .select_related("program")
-        .order_by("-recent", "name")[:limit]
+    ranked = list(
+        Referral.objects.filter(program__in=programs_of(workspace=workspace), created_at__gte=since)
+        .annotate(referrer=_Unindexed(F("participant_id")))
+        .values("referrer")
+        .annotate(n=Count("*"))
+        .order_by("-n", "referrer")
+        .values_list("referrer", "n")[: limit * 4]
     )
+    people = Participant.objects.select_related("program").in_bulk([pk for pk, _n in ranked])
+    top = []
+    for pk, n in ranked:
+        person = people[pk if pk in people else UUID(str(pk))]
+        person.recent = n
+        top.append(person)
+    top.sort(key=lambda person: (-person.recent, person.name, str(person.pk)))
+    return top[:limit]

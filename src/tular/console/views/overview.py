@@ -5,12 +5,7 @@ from django.urls import path, reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from tular.analytics.overview import (
-    daily_series,
-    month_against_last,
-    top_referrers,
-    workspace_todo,
-)
+from tular.analytics.overview import overview_figures, top_referrers, workspace_todo
 from tular.console.access import console_view
 from tular.console.views.pipeline.common import overdue_count
 
@@ -102,8 +97,8 @@ def _weeks(series) -> list[dict]:
 @console_view()
 def overview(request):
     workspace = request.workspace
-    month = month_against_last(workspace=workspace)
-    series = daily_series(workspace=workspace)
+    figures_and_series = overview_figures(workspace=workspace)  # UTC days, from the rollups
+    month, series = figures_and_series["month"], figures_and_series["series"]
     todo = _todo_items(workspace)
     figures = [
         {**figure.__dict__, "label": FIGURE_LABELS[figure.key]} for figure in month["figures"]
