@@ -47,16 +47,25 @@ def test_the_month_figures_follow_the_books(demo, demo_manager):
     # when
     month = month_against_last(workspace=demo)
     page = demo_manager.get("/console/").content.decode()
-    # then: November 2026 so far against October, in the shop's calendar
+    # then: November 2026 so far against October, in UTC days (the daily rollups' days; the
+    # demo's loader rebuilt them)
     assert month["this_month"] == date(2026, 11, 1)
     assert month["last_month"] == date(2026, 10, 1)
+    assert month["last_month_until"] == date(2026, 10, 27)
     figures = {(f.key, f.currency): f for f in month["figures"]}
     assert figures[("clicks", None)].this > 0
     assert (
         figures[("signups", None)].this
         == Referral.objects.filter(
+            workspace=demo, created_at__gte=datetime(2026, 11, 1, tzinfo=UTC)
+        ).count()
+    )
+    assert (
+        figures[("signups", None)].last
+        == Referral.objects.filter(
             workspace=demo,
-            created_at__gte=datetime(2026, 10, 31, 17, 0, tzinfo=UTC),  # 1 Nov 00:00 WIB
+            created_at__gte=datetime(2026, 10, 1, tzinfo=UTC),
+            created_at__lt=datetime(2026, 10, 28, tzinfo=UTC),
         ).count()
     )
     assert figures[("revenue", "IDR")].this > 0
