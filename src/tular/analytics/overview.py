@@ -302,8 +302,9 @@ def top_referrers(*, workspace, days: int = 30, limit: int = 5, now: datetime | 
     people = Participant.objects.select_related("program").in_bulk([pk for pk, _n in ranked])
     top = []
     for pk, n in ranked:
-        person = people[pk if pk in people else UUID(str(pk))]
-        person.recent = n
-        top.append(person)
+        person = people.get(pk if isinstance(pk, UUID) else UUID(str(pk)))
+        if person is not None:  # None: deleted between the two queries
+            person.recent = n
+            top.append(person)
     top.sort(key=lambda person: (-person.recent, person.name, str(person.pk)))
     return top[:limit]
