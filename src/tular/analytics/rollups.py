@@ -529,9 +529,9 @@ def uuid7_floor(unix_seconds: float) -> uuid.UUID:
     return uuid.UUID(int=int(unix_seconds * 1000) << 80)
 
 
-def _claim_clicks(*, lag_seconds: float) -> tuple[uuid.UUID | None, uuid.UUID] | None:
-    """Move the click watermark to now - lag (inside the caller's transaction): the conditional
-    UPDATE makes one of several workers win. Returns (from, to), None if it did not move."""
+def _click_range(*, lag_seconds: float) -> tuple[str, uuid.UUID | None, uuid.UUID] | None:
+    """(the watermark as stored, from, to): the clicks not counted yet, up to now - lag; None
+    when there is nothing to count (or the watermark row is new and was just made)."""
     state = RollupState.objects.filter(name=CLICKS).values_list("position", flat=True).first()
     if state is None:
         RollupState.objects.bulk_create([RollupState(name=CLICKS)], ignore_conflicts=True)
@@ -540,10 +540,7 @@ def _claim_clicks(*, lag_seconds: float) -> tuple[uuid.UUID | None, uuid.UUID] |
     end = uuid7_floor(time.time() - lag_seconds)
     if start is not None and end <= start:
         return None
-    moved = RollupState.objects.filter(name=CLICKS, position=state).update(
-        position=end.hex, updated_at=clock.now()
-    )
-    return (start, end) if moved else None
+    return state, start, end
 
 
 def _click_counts(*, start, end, program_ids=None):
@@ -563,11 +560,22 @@ def _click_counts(*, start, end, program_ids=None):
 def clicks_increment(*, lag_seconds: float = CLICK_LAG_SECONDS, exclude_programs=()) -> int:
     """Add the clicks made since the watermark and before now - lag to their days' `clicks`,
     and move the watermark, in one transaction. Returns the clicks counted."""
+    claimed = _click_range(lag_seconds=lag_seconds)
+    if claimed is None:
+        return 0
+    state, start, end = claimed
+    # Counted before the write: clicks below `end` never change (append-only, and the lag
+    # leaves time for every INSERT in flight), so reading them needs no lock, and on SQLite the
+    # write lock (which every redirect's INSERT needs) is held only for the few UPDATEs below.
+    rows = list(_click_counts(start=start, end=end))
     with transaction.atomic():
-        claimed = _claim_clicks(lag_seconds=lag_seconds)
-        if claimed is None:
+        # The conditional UPDATE makes one of several workers win; the loser adds nothing.
+        moved = RollupState.objects.filter(name=CLICKS, position=state).update(
+            position=end.hex, updated_at=clock.now()
+        )
+        if not moved:
             return 0
-        return _add_clicks(_click_counts(start=claimed[0], end=claimed[1]), exclude_programs)
+        return _add_clicks(rows, exclude_programs)
 
 
 def _add_clicks(rows, exclude_programs=()) -> int:
