@@ -85,8 +85,9 @@ def env_for(data_dir: Path, database_url: str | None) -> dict:
     return env
 
 
-def redirect_pair(env: dict, seconds: float, work: Path) -> dict:
-    """The redirect's req/s alone, then with the rollup job looping beside it."""
+def redirect_pair(env: dict, seconds: float, work: Path, pause: float = 0.0) -> dict:
+    """The redirect's req/s alone, then with the rollup job looping beside it (`pause`
+    seconds between passes; the worker's real cadence is one pass per 30 s)."""
     port = free_port()
     log = (work / "serve.log").open("ab")
     server = subprocess.Popen(
@@ -109,7 +110,10 @@ def redirect_pair(env: dict, seconds: float, work: Path) -> dict:
         run_wrk(url, duration=1, connections=16, threads=2, work=work)
         alone = run_wrk(url, duration=seconds, connections=16, threads=2, work=work)
         loop = subprocess.Popen(
-            [sys.executable, str(HERE / "dashboard_data.py"), "--rollup-loop", str(seconds + 30)],
+            [
+                *(sys.executable, str(HERE / "dashboard_data.py")),
+                *("--rollup-loop", str(seconds + 30), "--pause", str(pause)),
+            ],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -218,13 +222,14 @@ def bench_target(target: str, args, work: Path) -> bool:
                 f"{row['max']:>8.1f}"
             )
             ok &= row["status"] == "200"
-        if not args.no_redirect:
-            pair = redirect_pair(env, args.redirect_seconds, work)
+        for pause in () if args.no_redirect else (0.0, 1.0):
+            pair = redirect_pair(env, args.redirect_seconds, work, pause)
             print(
                 f"redirect /r/BENCH1, wrk 16 connections, {args.redirect_seconds:.0f} s each: "
                 f"alone {pair['alone_rps']:.0f} req/s (p99 {pair['alone_p99_ms']:.1f} ms), "
-                f"beside the rollup job looping {pair['beside_rps']:.0f} req/s "
-                f"(p99 {pair['beside_p99_ms']:.1f} ms): ratio {pair['ratio']:.2f}; {pair['loop']}"
+                f"beside the rollup job (a pass every {pause:.0f} s after the last) "
+                f"{pair['beside_rps']:.0f} req/s (p99 {pair['beside_p99_ms']:.1f} ms): "
+                f"ratio {pair['ratio']:.2f}; {pair['loop']}"
             )
     finally:
         if database:

@@ -268,6 +268,7 @@ def main() -> int:
         metavar="SECONDS",
         help="instead: run the rollup job back to back for SECONDS, print how many passes",
     )
+    parser.add_argument("--pause", type=float, default=0.0, help="seconds between two passes")
     args = parser.parse_args()
     setup_django()
     if args.rollup_loop:
@@ -277,6 +278,7 @@ def main() -> int:
         while time.monotonic() < until:
             rollups_refresh()
             passes += 1
+            time.sleep(args.pause)
         print(f"rollup job: {passes} passes in {args.rollup_loop:.0f} s")
         return 0
     print(
