@@ -44,7 +44,14 @@ from tular.core import clock
 from tular.core.errors import Invalid
 from tular.messaging import catalogue
 from tular.messaging.models import OutboundEmail
-from tular.participants.imports import check_size, decode, normalise_header, read_rows
+from tular.participants.imports import (
+    check_columns,
+    check_rows,
+    check_size,
+    decode,
+    normalise_header,
+    read_rows,
+)
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email
 from tular.programs.models import Program
@@ -185,20 +192,8 @@ def _read(data: bytes | str) -> tuple[dict[str, int], list]:
     missing = [column for column in SCORES if column not in positions]
     if "email" not in positions and "participant_id" not in positions:
         missing.insert(0, "email / participant_id")
-    if missing:
-        raise Invalid(
-            ["file"],
-            _("The file has no column %(columns)s. The first row must name the columns: %(all)s.")
-            % {"columns": ", ".join(missing), "all": ", ".join(IMPORT_COLUMNS)},
-        )
-    if not rows:
-        raise Invalid(["file"], _("The file has a header but no rows."))
-    if len(rows) > MAX_ROWS:
-        raise Invalid(
-            ["file"],
-            _("The file has %(rows)s rows; at most %(limit)s can be imported at once.")
-            % {"rows": len(rows), "limit": MAX_ROWS},
-        )
+    check_columns(missing, columns=IMPORT_COLUMNS)
+    check_rows(rows, limit=MAX_ROWS)
     return positions, rows
 
 

@@ -179,6 +179,29 @@ def check_size(data: bytes, *, limit: int = MAX_BYTES) -> None:
         )
 
 
+def check_columns(missing: list[str], *, columns) -> None:
+    """Invalid naming the `missing` columns and every column the file may have (`columns`),
+    when any is missing. The lead import's and the readiness import's message."""
+    if missing:
+        raise Invalid(
+            ["file"],
+            _("The file has no column %(columns)s. The first row must name the columns: %(all)s.")
+            % {"columns": ", ".join(missing), "all": ", ".join(columns)},
+        )
+
+
+def check_rows(rows: list, *, limit: int = MAX_ROWS) -> None:
+    """Invalid when a file has a header but no rows, or more than `limit` rows."""
+    if not rows:
+        raise Invalid(["file"], _("The file has a header but no rows."))
+    if len(rows) > limit:
+        raise Invalid(
+            ["file"],
+            _("The file has %(rows)s rows; at most %(limit)s can be imported at once.")
+            % {"rows": len(rows), "limit": limit},
+        )
+
+
 def check_file(data: bytes, *, program_chosen: bool) -> tuple[str, int]:
     """(the text, the number of rows) of a file we can import, else Invalid saying why."""
     check_size(data)
@@ -192,14 +215,7 @@ def check_file(data: bytes, *, program_chosen: bool) -> tuple[str, int]:
             _("The file has no column %(columns)s. The first row must name the columns.")
             % {"columns": ", ".join(missing)},
         )
-    if not rows:
-        raise Invalid(["file"], _("The file has a header but no rows."))
-    if len(rows) > MAX_ROWS:
-        raise Invalid(
-            ["file"],
-            _("The file has %(rows)s rows; at most %(limit)s can be imported at once.")
-            % {"rows": len(rows), "limit": MAX_ROWS},
-        )
+    check_rows(rows)
     return text, len(rows)
 
 

@@ -23,7 +23,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tular.core.errors import DomainError, Invalid
-from tular.participants.imports import check_size, decode, normalise_header, read_rows
+from tular.participants.imports import (
+    check_columns,
+    check_rows,
+    check_size,
+    decode,
+    normalise_header,
+    read_rows,
+)
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email
 from tular.programs.models import Program
@@ -85,20 +92,8 @@ def read_file(data: bytes) -> tuple[dict[str, int], list[tuple[int, list[str]]]]
     missing = [column for column in REQUIRED if column not in positions]
     if not any(column in positions for column in REFERRER_COLUMNS):
         missing.insert(0, "referrer_external_id / referrer_email")
-    if missing:
-        raise Invalid(
-            ["file"],
-            _("The file has no column %(columns)s. The first row must name the columns: %(all)s.")
-            % {"columns": ", ".join(missing), "all": ", ".join(COLUMNS)},
-        )
-    if not rows:
-        raise Invalid(["file"], _("The file has a header but no rows."))
-    if len(rows) > MAX_ROWS:
-        raise Invalid(
-            ["file"],
-            _("The file has %(rows)s rows; at most %(limit)s can be imported at once.")
-            % {"rows": len(rows), "limit": MAX_ROWS},
-        )
+    check_columns(missing, columns=COLUMNS)
+    check_rows(rows, limit=MAX_ROWS)
     return positions, rows
 
 
