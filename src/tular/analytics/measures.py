@@ -21,7 +21,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
-from uuid import UUID
 
 from django.db.models import (
     BigIntegerField,
@@ -46,12 +45,12 @@ from tular.participants.models import Participant
 from tular.programs.models import Program
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralChange
 from tular.rewards.models import Reward
-from tular.tracking.models import Click
 
 from . import metrics
 from .bands import bands_for, judge_all, settings_for
 from .metrics import Period
-from .models import CostEntry, DayFigure, MonthFigure, ReferrerStat, RollupState
+from .models import CostEntry, DayFigure, MonthFigure, ReferrerStat
+from .rollups import uncounted_clicks
 
 # The referrer's source (keys.md): customer, partner, employee, network.
 SOURCES = ("customer", "partner", "employee", "network")
@@ -451,22 +450,8 @@ def clicks_count(*, programs, period: Period, rolled: int | None = None) -> int:
     if rolled is None:
         totals = day_totals(programs=programs, first=period.first, last=period.last)
         rolled = int(totals.get(("clicks", ""), 0))
-    position = RollupState.objects.filter(name="clicks").values_list("position", flat=True).first()
-    pending = Click.objects.filter(id__gte=UUID(position)) if position else Click.objects.all()
-    # The WHERE holds only the id range (the primary key's index, a few seconds of clicks);
-    # the program and the period are a FILTER on those rows. With them in the WHERE, SQLite
-    # picks the (participant, created_at) index and skip-scans every participant.
-    counted = pending.aggregate(
-        n=Count(
-            "pk",
-            filter=Q(
-                program_id__in=programs,
-                created_at__gte=period.start,
-                created_at__lt=period.end,
-            ),
-        )
-    )
-    return rolled + counted["n"]
+    pending = uncounted_clicks(programs=programs, first=period.first, last=period.last)
+    return rolled + sum(pending.values())
 
 
 def paid_rewards(*, programs, period: Period):

@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Count, F, Func, Q, Sum
+from django.db.models import Count, F, Func, Sum
 
 from tular.analytics.measures import day_totals, programs_of, time_to_reward
 from tular.analytics.metrics import TIME_TO_REWARD_TARGET_HOURS, Period
-from tular.analytics.models import DayFigure, RollupState
-from tular.analytics.rollups import UtcDay, utc_day
+from tular.analytics.models import DayFigure
+from tular.analytics.rollups import uncounted_clicks, utc_day
 from tular.core import clock
 from tular.participants.models import Participant
 from tular.referrals.models import Referral, ReferralStatus
 from tular.rewards.models import Payout, Reward, RewardStatus
-from tular.tracking.models import Click
 
 CHART_DAYS = 90
 # The chart's series and the rollup key each one sums.
@@ -81,32 +80,6 @@ def month_bounds(today: date) -> tuple[date, date, date]:
 
 def _nonzero(totals: dict[str, int]) -> dict[str, int]:
     return {currency: amount for currency, amount in totals.items() if amount}
-
-
-def _pending_clicks(*, programs, first: date, last: date) -> dict[date, int]:
-    """{UTC day: clicks} of the clicks the worker has not counted yet (ids at or above the
-    click watermark; every click when the job never ran) over the days [first, last]. The
-    WHERE holds only the id range (the primary key, a few seconds of clicks); the programs and
-    the days are a FILTER on those rows, as in measures.clicks_count."""
-    position = RollupState.objects.filter(name="clicks").values_list("position", flat=True).first()
-    pending = Click.objects.filter(id__gte=UUID(position)) if position else Click.objects.all()
-    period = Period(first, last)
-    rows = (
-        pending.annotate(day=UtcDay("created_at"))
-        .values("day")
-        .annotate(
-            n=Count(
-                "pk",
-                filter=Q(
-                    program_id__in=programs,
-                    created_at__gte=period.start,
-                    created_at__lt=period.end,
-                ),
-            )
-        )
-        .order_by()
-    )
-    return {_as_date(row["day"]): row["n"] for row in rows if row["n"]}
 
 
 def _as_date(value) -> date:
@@ -180,7 +153,7 @@ def month_against_last(
     current_period, last_period = month_periods(today)
     programs = programs_of(workspace=workspace)
     if pending_clicks is None:
-        pending_clicks = _pending_clicks(
+        pending_clicks = uncounted_clicks(
             programs=programs, first=last_period.first, last=current_period.last
         )
     current = period_figures(
@@ -229,7 +202,7 @@ def daily_series(
     first = today - timedelta(days=days - 1)
     programs = programs_of(workspace=workspace)
     if pending_clicks is None:
-        pending_clicks = _pending_clicks(programs=programs, first=first, last=today)
+        pending_clicks = uncounted_clicks(programs=programs, first=first, last=today)
     by_key = {key: name for name, key in SERIES_KEYS.items()}
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     rows = (
@@ -263,7 +236,7 @@ def overview_figures(*, workspace, days: int = CHART_DAYS, now: datetime | None 
     today = utc_day(now)
     _current, last_period = month_periods(today)
     first = min(last_period.first, today - timedelta(days=days - 1))
-    pending = _pending_clicks(programs=programs_of(workspace=workspace), first=first, last=today)
+    pending = uncounted_clicks(programs=programs_of(workspace=workspace), first=first, last=today)
     return {
         "month": month_against_last(workspace=workspace, now=now, pending_clicks=pending),
         "series": daily_series(workspace=workspace, days=days, now=now, pending_clicks=pending),
