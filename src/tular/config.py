@@ -20,7 +20,8 @@ KNOWN_VARIABLES = {
     "TULAR_SECRET_KEY": "Django secret key (generated into the data dir when absent)",
     "TULAR_EMAIL_URL": "smtp://user:pass@host:port, smtps://…, smtp+tls://…, console: or file:",
     "TULAR_EMAIL_FROM": "From of e-mails: addr@example.com or Name <addr@example.com>",
-    "TULAR_TASKS": "task backend: db (default), immediate, or a dotted backend class path",
+    "TULAR_TASKS": "task queue: db (default, the database), redis (TULAR_REDIS_URL) or immediate",
+    "TULAR_REDIS_URL": "redis://host:6379/0: the queue of TULAR_TASKS=redis and the shared cache",
     "TULAR_ADMIN_EMAIL": "e-mail of the first manager created by `tular up`",
     "TULAR_ADMIN_PASSWORD": "password of the first manager created by `tular up`",
     "TULAR_WEBHOOKS_ALLOW_PRIVATE": "true lets outbound webhooks reach private addresses",
@@ -49,6 +50,7 @@ class Config:
     secret_key: str
     email: dict
     tasks_backend: str
+    redis_url: str | None
     admin_email: str | None
     admin_password: str | None
     webhooks_allow_private: bool
@@ -177,20 +179,38 @@ def parse_email_from(raw: str | None) -> str | None:
 
 TASK_BACKENDS = {
     "db": "django_tasks_db.DatabaseBackend",
+    "redis": "django_tasks_redis.RedisTaskBackend",
     "immediate": "django.tasks.backends.immediate.ImmediateBackend",
 }
 
 
-def parse_tasks(raw: str | None) -> str:
+def parse_redis_url(raw: str | None) -> str | None:
     if not raw:
-        return TASK_BACKENDS["db"]
-    if raw in TASK_BACKENDS:
-        return TASK_BACKENDS[raw]
-    if "." in raw and all(part.isidentifier() for part in raw.split(".")):
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme == "unix" and parts.path:
         return raw
-    raise ConfigError(
-        "TULAR_TASKS", f"expected db, immediate or a dotted backend class path, got {raw!r}"
-    )
+    if parts.scheme not in {"redis", "rediss"} or not parts.hostname:
+        raise ConfigError(
+            "TULAR_REDIS_URL", f"expected redis://host:6379/0 (or rediss://, unix://), got {raw!r}"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError("TULAR_REDIS_URL", "the port is not a number") from None
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise ConfigError("TULAR_REDIS_URL", f"the database must be a number, got {database!r}")
+    return raw
+
+
+def parse_tasks(raw: str | None, redis_url: str | None = None) -> str:
+    name = (raw or "db").strip().lower()
+    if name not in TASK_BACKENDS:
+        raise ConfigError("TULAR_TASKS", f"expected db, redis or immediate, got {raw!r}")
+    if name == "redis" and not redis_url:
+        raise ConfigError("TULAR_TASKS", "redis needs TULAR_REDIS_URL (redis://host:6379/0)")
+    return TASK_BACKENDS[name]
 
 
 def parse_rate(raw: str | None) -> str:
@@ -249,13 +269,15 @@ def load(environ: dict[str, str] | None = None) -> Config:
     if admin_email and "@" not in admin_email:
         raise ConfigError("TULAR_ADMIN_EMAIL", f"not an e-mail address: {admin_email!r}")
     hosts_raw = env.get("TULAR_ALLOWED_HOSTS") or "*"
+    redis_url = parse_redis_url(env.get("TULAR_REDIS_URL"))
     return Config(
         data_dir=data_dir,
         database=parse_database(env.get("DATABASE_URL"), data_dir),
         public_url=parse_public_url(env.get("TULAR_PUBLIC_URL")),
         secret_key=secret_key_from(env.get("TULAR_SECRET_KEY"), data_dir),
         email=parse_email(env.get("TULAR_EMAIL_URL"), data_dir),
-        tasks_backend=parse_tasks(env.get("TULAR_TASKS")),
+        tasks_backend=parse_tasks(env.get("TULAR_TASKS"), redis_url),
+        redis_url=redis_url,
         admin_email=admin_email,
         admin_password=env.get("TULAR_ADMIN_PASSWORD") or None,
         webhooks_allow_private=parse_bool(

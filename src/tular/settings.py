@@ -107,8 +107,34 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {"default": {"BACKEND": CONFIG.tasks_backend}}
+if CONFIG.tasks_backend.startswith("django_tasks_redis"):
+    INSTALLED_APPS.append("django_tasks_redis")  # its admin page and worker command
+    TASKS["default"]["QUEUES"] = []  # any queue name, as with the database queue
+    TASKS["default"]["OPTIONS"] = {
+        "REDIS_URL": CONFIG.redis_url,
+        "REDIS_KEY_PREFIX": "tular_tasks",
+        "REDIS_CONSUMER_GROUP": "tular_workers",
+        # A message a worker took and did not acknowledge within this time (the worker died)
+        # is run by another: longer than any of our tasks (an import claims its own rows).
+        "REDIS_CLAIM_TIMEOUT": 300,
+        "REDIS_SOCKET_CONNECT_TIMEOUT": 5,
+        "REDIS_HEALTH_CHECK_INTERVAL": 30,
+    }
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds only what may differ per process: the API's per-key rate limit (ninja's
+# throttle) and nothing else (sessions, sign-in throttles, idempotency keys and job claims are
+# database rows). With TULAR_REDIS_URL the rate limit is shared by every server process;
+# without it each process counts its own requests.
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "KEY_PREFIX": "tular",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -56,6 +56,11 @@ def test_smtp_url_becomes_the_default_mailer(env):
         ("TULAR_EMAIL_URL", "imap://mail.example"),
         ("TULAR_EMAIL_URL", "smtp://mail.example:abc"),
         ("TULAR_TASKS", "celery please"),
+        ("TULAR_TASKS", "redis"),  # without TULAR_REDIS_URL
+        ("TULAR_TASKS", "django_tasks_db.DatabaseBackend"),  # a name, not a class path
+        ("TULAR_REDIS_URL", "http://redis.internal:6379"),
+        ("TULAR_REDIS_URL", "redis://redis.internal:port/0"),
+        ("TULAR_REDIS_URL", "redis://redis.internal:6379/nol"),
         ("TULAR_WEBHOOKS_ALLOW_PRIVATE", "yes please"),
         ("TULAR_DEBUG", "2"),
         ("TULAR_SQLITE_SYNCHRONOUS", "OFF"),
@@ -71,6 +76,31 @@ def test_malformed_or_unknown_setting_is_an_error_naming_it(env, variable, value
         load({**env, variable: value})
     assert error.value.variable == variable
     assert str(error.value).startswith(variable)
+
+
+@pytest.mark.parametrize(
+    ("tasks", "backend"),
+    [
+        (None, "django_tasks_db.DatabaseBackend"),
+        ("db", "django_tasks_db.DatabaseBackend"),
+        ("redis", "django_tasks_redis.RedisTaskBackend"),
+        ("Redis", "django_tasks_redis.RedisTaskBackend"),
+        ("immediate", "django.tasks.backends.immediate.ImmediateBackend"),
+    ],
+)
+def test_tular_tasks_names_the_queue(env, tasks, backend):
+    values = {**env, "TULAR_REDIS_URL": "redis://127.0.0.1:6379/3"}
+    if tasks is not None:
+        values["TULAR_TASKS"] = tasks
+    config = load(values)
+    assert config.tasks_backend == backend
+    assert config.redis_url == "redis://127.0.0.1:6379/3"
+
+
+def test_the_redis_error_is_one_line_naming_what_is_missing(env):
+    with pytest.raises(ConfigError) as error:
+        load({**env, "TULAR_TASKS": "redis"})
+    assert str(error.value) == "TULAR_TASKS: redis needs TULAR_REDIS_URL (redis://host:6379/0)"
 
 
 @pytest.mark.parametrize("raw", ["1", "true", "TRUE", "yes", "on"])

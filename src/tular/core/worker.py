@@ -1,7 +1,12 @@
-"""`tular worker`: runs enqueued django.tasks (django-tasks-db) and the periodic jobs.
+"""`tular worker`: runs enqueued django.tasks (django-tasks-db, or django-tasks-redis with
+TULAR_TASKS=redis) and the periodic jobs.
 
-On SIGTERM or SIGINT the worker finishes the task it is running and stops (django-tasks-db's
-own handling); a periodic job that is running is given the same chance.
+Any number of workers may run, on any machines: each has an id, beats every few seconds
+(`core.WorkerProcess`), claims each due periodic job before running it (tular.core.schedule)
+and the queue hands each task to one of them. On SIGTERM or SIGINT the worker finishes the
+task it is running and stops (the queue's own handling); a periodic job that is running is
+given the same chance. A worker killed outright (SIGKILL, a crash, a lost machine) stops
+beating: its job claim lapses and its tasks go back to the queue (tular.core.jobs).
 """
 
 import importlib
@@ -41,13 +46,25 @@ def run_worker(*, interval: float = 1.0) -> int:
     # started must still exit 0. The task loop installs its own graceful handler after this.
     signal.signal(signal.SIGTERM, _stop_before_the_loop)
     load_jobs()
+    worker_id = schedule.new_worker_id()
+    schedule.heartbeat(worker_id=worker_id)
     stop = threading.Event()
-    scheduler = schedule.start_thread(stop)
+    beating = schedule.start_heartbeat(stop, worker_id=worker_id)
+    scheduler = schedule.start_thread(stop, worker_id=worker_id)
     backend = settings.TASKS["default"]["BACKEND"]
     code = 0
     try:
         if backend.startswith("django_tasks_db"):
-            call_command("db_worker", interval=interval, queue_name="*", verbosity=1)
+            call_command(
+                "db_worker",
+                interval=interval,
+                queue_name="*",
+                worker_id=worker_id,
+                startup_delay=False,
+                verbosity=1,
+            )
+        elif backend.startswith("django_tasks_redis"):
+            call_command("run_redis_tasks", continuous=True, interval=interval, verbosity=1)
         else:
             logger.info("task backend %s needs no worker loop; running periodic jobs only", backend)
             for stop_signal in (signal.SIGINT, signal.SIGTERM):
@@ -60,4 +77,10 @@ def run_worker(*, interval: float = 1.0) -> int:
     finally:
         stop.set()
         scheduler.join(JOB_FINISH_SECONDS)
+        beating.join(schedule.HEARTBEAT_SECONDS)
+        if not scheduler.is_alive():
+            try:
+                schedule.worker_gone(worker_id)
+            except Exception:  # the database is away: the lease lapses by itself
+                logger.exception("could not sign the worker off")
     return code
