@@ -393,6 +393,7 @@ def test_rollup_day_replaces_one_bucket_and_leaves_its_clicks(workspace, program
 
 
 def test_a_change_marks_its_days_in_the_callers_transaction(workspace, program, andi):
+    RollupMark.objects.all().delete()  # the fixtures' enrolments
     h = History(workspace, program)
     with transaction.atomic():
         referral = h.signup(andi, utc(2026, 3, 2, 8))
@@ -605,6 +606,7 @@ def test_a_sale_writes_its_marks_in_one_insert(workspace, program, andi):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    RollupMark.objects.all().delete()  # the fixtures' enrolments
     h = History(workspace, program)
     referral = h.signup(andi, utc(2026, 3, 2, 8))
     with CaptureQueriesContext(connection) as queries:

@@ -46,7 +46,7 @@ from tular.programs.models import Program
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralChange
 from tular.rewards.models import Reward
 
-from . import metrics
+from . import kept, metrics
 from .bands import bands_for, judge_all, settings_for
 from .metrics import Period
 from .models import CostEntry, DayFigure, MonthFigure, ReferrerStat
@@ -468,24 +468,24 @@ def approved_rewards(*, programs, period: Period):
     )
 
 
-def time_to_reward(*, programs, period: Period) -> Median:
+def _time_to_reward(*, programs, period: Period) -> Median:
     """Referral → payment over the rewards paid in the period."""
     return _median_hours(paid_rewards(programs=programs, period=period), "referred_at", "paid_at")
 
 
-def time_to_reward_from_conversion(*, programs, period: Period) -> Median:
+def _time_to_reward_from_conversion(*, programs, period: Period) -> Median:
     """Conversion → payment over the rewards paid in the period."""
     return _median_hours(paid_rewards(programs=programs, period=period), "converted_at", "paid_at")
 
 
-def conversion_to_approval(*, programs, period: Period) -> Median:
+def _conversion_to_approval(*, programs, period: Period) -> Median:
     """Conversion → approval over the rewards approved in the period."""
     return _median_hours(
         approved_rewards(programs=programs, period=period), "converted_at", "approved_at"
     )
 
 
-def time_to_close(*, programs, period: Period) -> Median:
+def _time_to_close(*, programs, period: Period) -> Median:
     """Referral → won over the moves to won in the period (the sales cycle)."""
     wins = ReferralChange.objects.filter(
         at__gte=period.start,
@@ -496,7 +496,7 @@ def time_to_close(*, programs, period: Period) -> Median:
     return _median_hours(wins, "referral__created_at", "at")
 
 
-def time_to_contact(*, programs, period: Period) -> Median:
+def _time_to_contact(*, programs, period: Period) -> Median:
     """Lead → first move to contacted (or further) over the period's leads that were
     contacted."""
     first_contact = (
@@ -519,7 +519,7 @@ def time_to_contact(*, programs, period: Period) -> Median:
     return _median_hours(leads, "created_at", "_contacted")
 
 
-def referring_in(*, programs, period: Period) -> tuple[int, int]:
+def _referring_in(*, programs, period: Period) -> tuple[int, int]:
     """(participants who referred in the period, of them those who referred twice or more):
     one grouped query over the (program, created_at, participant) index."""
     per_referrer = (
@@ -539,7 +539,7 @@ def referring_in(*, programs, period: Period) -> tuple[int, int]:
     return counts["referring"] or 0, counts["repeat"] or 0
 
 
-def all_customers(*, programs, period: Period) -> int:
+def _all_customers(*, programs, period: Period) -> int:
     """Everyone the program can ask (metrics.participants_total): participants enrolled by the
     period's end plus any who referred in the period although enrolled later."""
     referrers = Referral.objects.filter(
@@ -552,7 +552,7 @@ def all_customers(*, programs, period: Period) -> int:
     ).count()
 
 
-def referrer_figures(*, programs, today: date) -> dict:
+def _referrer_figures(*, programs, today: date) -> dict:
     """ReferrerStat as of `today`: referrers, active in 90 days / 12 months, repeat, and the
     share of all referrals made by the top 10 % and top 5 % (at least one referrer each)."""
     stats = ReferrerStat.objects.filter(program__in=programs)
@@ -584,6 +584,106 @@ def referrer_figures(*, programs, today: date) -> dict:
         "top10_share": top(10),
         "top5_share": top(5),
     }
+
+
+# ------------------------------------------------- kept once computed (analytics.kept)
+
+
+def _kept_median(kind: str, compute, *, programs, period: Period) -> Median:
+    return kept.kept(
+        kind,
+        programs=programs,
+        first=period.first,
+        last=period.last,
+        compute=lambda: compute(programs=programs, period=period),
+        encode=lambda m: [None if m.hours is None else str(m.hours), m.count],
+        decode=lambda v: Median(None if v[0] is None else Decimal(v[0]), v[1]),
+    )
+
+
+def time_to_reward(*, programs, period: Period) -> Median:
+    """Referral → payment over the rewards paid in the period."""
+    return _kept_median("time_to_reward", _time_to_reward, programs=programs, period=period)
+
+
+def time_to_reward_from_conversion(*, programs, period: Period) -> Median:
+    """Conversion → payment over the rewards paid in the period."""
+    return _kept_median(
+        "time_to_reward_from_conversion",
+        _time_to_reward_from_conversion,
+        programs=programs,
+        period=period,
+    )
+
+
+def conversion_to_approval(*, programs, period: Period) -> Median:
+    """Conversion → approval over the rewards approved in the period."""
+    return _kept_median(
+        "conversion_to_approval", _conversion_to_approval, programs=programs, period=period
+    )
+
+
+def time_to_close(*, programs, period: Period) -> Median:
+    """Referral → won over the moves to won in the period (the sales cycle)."""
+    return _kept_median("time_to_close", _time_to_close, programs=programs, period=period)
+
+
+def time_to_contact(*, programs, period: Period) -> Median:
+    """Lead → first move to contacted (or further) over the period's leads that were
+    contacted (a move marks the lead's own day too)."""
+    return _kept_median("time_to_contact", _time_to_contact, programs=programs, period=period)
+
+
+def referring_in(*, programs, period: Period) -> tuple[int, int]:
+    """(participants who referred in the period, of them those who referred twice or more)."""
+    return tuple(
+        kept.kept(
+            "referring_in",
+            programs=programs,
+            first=period.first,
+            last=period.last,
+            compute=lambda: _referring_in(programs=programs, period=period),
+            encode=list,
+        )
+    )
+
+
+def all_customers(*, programs, period: Period) -> int:
+    """Everyone the program can ask by the period's end (`_all_customers`): a new participant
+    marks its day, and every day up to the period's end counts."""
+    return kept.kept(
+        "all_customers",
+        programs=programs,
+        first=date(1970, 1, 1),
+        last=period.last,
+        extra=period.first.isoformat(),
+        compute=lambda: _all_customers(programs=programs, period=period),
+    )
+
+
+_SHARES = ("top10_share", "top5_share")
+
+
+def referrer_figures(*, programs, today: date) -> dict:
+    """`_referrer_figures` as of `today`, kept until the job changes the referrer stats."""
+
+    def encode(figures: dict) -> dict:
+        return {k: (str(v) if k in _SHARES and v is not None else v) for k, v in figures.items()}
+
+    def decode(stored: dict) -> dict:
+        return {k: (Decimal(v) if k in _SHARES and v is not None else v) for k, v in stored.items()}
+
+    return kept.kept(
+        "referrer_figures",
+        programs=programs,
+        first=date(1970, 1, 1),
+        last=today,
+        open_ended=True,
+        extra=today.isoformat(),
+        compute=lambda: _referrer_figures(programs=programs, today=today),
+        encode=encode,
+        decode=decode,
+    )
 
 
 def _per_currency_ratio(numerators: dict, denominators: dict, *, scale=1) -> dict:
@@ -933,6 +1033,32 @@ def _per_currency_list(totals: dict[str, int]) -> list[dict]:
     return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]
 
 
+def _api_counts(*, programs, period: Period) -> dict:
+    """The contract's counts and sums over the period's source rows (indexed ranges)."""
+    referrals = Referral.objects.filter(
+        program__in=programs, created_at__gte=period.start, created_at__lt=period.end
+    )
+    in_period = {"occurred_at__gte": period.start, "occurred_at__lt": period.end}
+    return {
+        "signups": referrals.count(),
+        "converted": referrals.filter(first_sale_at__lt=period.end).count(),
+        "participants": Participant.objects.filter(
+            program__in=programs, created_at__gte=period.start, created_at__lt=period.end
+        ).count(),
+        "conversions": Conversion.objects.filter(
+            program__in=programs, kind=ConversionKind.sale, **in_period
+        ).count(),
+        "revenue": metrics.net_revenue(
+            Conversion.objects.filter(program__in=programs, **in_period)
+        ),
+        "rewards": metrics.net_rewards(
+            Reward.objects.filter(
+                program__in=programs, created_at__gte=period.start, created_at__lt=period.end
+            )
+        ),
+    }
+
+
 def _hours_text(median: Median) -> str | None:
     return None if median.hours is None else str(median.hours)
 
@@ -944,12 +1070,13 @@ def api_figures(*, workspace, program=None, period: Period, found: Measures | No
     indexed ranges of the source rows, so they are exact even before the worker runs. `found`:
     the same period's `measures`, whose identical figures are then not read again."""
     programs = programs_of(workspace=workspace, program=program)
-    ids = programs
-    referrals = Referral.objects.filter(
-        program__in=ids, created_at__gte=period.start, created_at__lt=period.end
+    counts = kept.kept(
+        "api_counts",
+        programs=programs,
+        first=period.first,
+        last=period.last,
+        compute=lambda: _api_counts(programs=programs, period=period),
     )
-    signups = referrals.count()
-    converted = referrals.filter(first_sale_at__lt=period.end).count()
     if found is not None:
         referring, total = found.referring_participants, found.all_customers
         to_reward, to_payment = found.time_to_reward, found.time_to_reward_from_conversion
@@ -960,25 +1087,9 @@ def api_figures(*, workspace, program=None, period: Period, found: Measures | No
         to_reward = time_to_reward(programs=programs, period=period)
         to_payment = time_to_reward_from_conversion(programs=programs, period=period)
         clicks = clicks_count(programs=programs, period=period)
-    joined = Participant.objects.filter(
-        program__in=ids, created_at__gte=period.start, created_at__lt=period.end
-    ).count()
-    conversions = Conversion.objects.filter(
-        program__in=ids,
-        kind=ConversionKind.sale,
-        occurred_at__gte=period.start,
-        occurred_at__lt=period.end,
-    ).count()
-    revenue = metrics.net_revenue(
-        Conversion.objects.filter(
-            program__in=ids, occurred_at__gte=period.start, occurred_at__lt=period.end
-        )
-    )
-    rewards = metrics.net_rewards(
-        Reward.objects.filter(
-            program__in=ids, created_at__gte=period.start, created_at__lt=period.end
-        )
-    )
+    signups, converted = counts["signups"], counts["converted"]
+    joined, conversions = counts["participants"], counts["conversions"]
+    revenue, rewards = counts["revenue"], counts["rewards"]
     to_approval = conversion_to_approval(programs=programs, period=period)
     return {
         "program": program.slug if program is not None else None,

@@ -66,6 +66,33 @@ class RollupState(models.Model):
         return f"{self.name}={self.position}"
 
 
+class ProgramVersion(models.Model):
+    """How often the rollup job has taken a change of the program (analytics.kept): bumped in
+    the transaction that deletes a mark and again after the job's pass has written what it
+    derived. A figure kept in `KeptFigure` is valid while every version it was computed at is
+    current."""
+
+    program_id = models.UUIDField(primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.program_id} v{self.version}"
+
+
+class KeptFigure(models.Model):
+    """A figure of a period computed from the source tables once and kept (analytics.kept):
+    `key` is a digest of what was asked (the measure, the programs, the days), `versions` the
+    programs' versions it was computed at, `value` the result as JSON."""
+
+    key = models.CharField(max_length=64, unique=True)
+    versions = models.TextField()
+    value = models.JSONField()
+    computed_at = models.DateTimeField(default=clock.now)
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class ReferrerStat(models.Model):
     """One participant's referring as of now (derived, like `DayFigure`): when they first and
     last referred, how many referrals, paying customers and won leads. Read for active and

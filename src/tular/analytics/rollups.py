@@ -28,9 +28,11 @@ from django.db import connection, models, transaction
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncDate
 
+from tular.analytics import kept
 from tular.analytics.models import DayFigure, ReferrerStat, RollupMark, RollupState
 from tular.core import clock
 from tular.participants.models import Participant
+from tular.programs.models import Program
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralChange
 from tular.referrals.models import ReferralStatus as S
 from tular.rewards.models import Reward, RewardStatus
@@ -227,6 +229,13 @@ def on_reward_saved(sender, instance: Reward, created: bool, update_fields=None,
     )
 
 
+def on_participant_saved(sender, instance: Participant, created: bool, **kwargs) -> None:
+    """A new participant changes the period's "all customers" (no rollup key reads it, but
+    the figures kept in analytics.kept do)."""
+    if created:
+        mark(program_id=instance.program_id, moments=[instance.created_at])
+
+
 def connect() -> None:
     """Connect the receivers (AnalyticsConfig.ready)."""
     from django.db.models.signals import post_save
@@ -238,6 +247,7 @@ def connect() -> None:
     post_save.connect(on_conversion_saved, sender=Conversion, dispatch_uid="rollups.conversion")
     post_save.connect(on_change_saved, sender=ReferralChange, dispatch_uid="rollups.change")
     post_save.connect(on_reward_saved, sender=Reward, dispatch_uid="rollups.reward")
+    post_save.connect(on_participant_saved, sender=Participant, dispatch_uid="rollups.participant")
 
 
 # ---------------------------------------------------------------- the figures
@@ -636,8 +646,10 @@ def take_marks(limit: int = MARK_BATCH) -> list[tuple]:
     taken = []
     rows = RollupMark.objects.order_by("pk").values_list("pk", "program_id", "day")[:limit]
     for pk, program_id, day in list(rows):
-        if RollupMark.objects.filter(pk=pk).delete()[0]:
-            taken.append((program_id, day))
+        with transaction.atomic():  # the mark goes, the program's kept figures with it
+            if RollupMark.objects.filter(pk=pk).delete()[0]:
+                kept.bump([program_id])
+                taken.append((program_id, day))
     return taken
 
 
@@ -652,6 +664,8 @@ def rollups_refresh(*, limit: int = MARK_BATCH, click_lag_seconds=CLICK_LAG_SECO
             for program_id, day in sorted(buckets):
                 result.rows += rollup_day(program_id=program_id, day=day)
             result.buckets = len(buckets)
+            # what was kept while the pass wrote may have read half of it
+            kept.bump({program_id for program_id, _day in buckets})
         except Exception:
             with transaction.atomic():  # put them back for the next run
                 for program_id, day in taken:
@@ -659,6 +673,7 @@ def rollups_refresh(*, limit: int = MARK_BATCH, click_lag_seconds=CLICK_LAG_SECO
             raise
     result.marks_left = len(taken) >= limit
     result.clicks = clicks_increment(lag_seconds=click_lag_seconds)
+    kept.forget_old()
     return result
 
 
@@ -789,6 +804,8 @@ def rollup_rebuild(
         ]
         DayFigure.objects.bulk_create(rows, batch_size=1000)
         ReferrerStat.objects.bulk_create(stat_rows, batch_size=1000)
+        rebuilt = Program.objects.all() if ids is None else Program.objects.filter(pk__in=ids)
+        kept.bump(rebuilt.values_list("pk", flat=True))
     buckets = len({(p, d) for p, d, _, _ in figures})
     return RebuildResult(
         buckets=buckets, rows=len(rows), seconds=round(time.monotonic() - started, 2)

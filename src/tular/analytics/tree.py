@@ -26,10 +26,12 @@ referrals):
 """
 
 from collections import defaultdict
+from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
+from tular.analytics.kept import kept
 from tular.analytics.metrics import Period, percent
 from tular.participants.models import Participant
 from tular.programs.models import Program
@@ -125,7 +127,23 @@ def tree_summary(*, program, period: Period, with_generations: bool = True) -> d
     """The program's referral tree over `period` (see the module's docstring).
     `with_generations`: also the period's referrals by generation, a recursive walk of the
     program's whole tree (the tree's own page shows it; the dashboard leaves it out, it grows
-    with every referral the program ever had)."""
+    with every referral the program ever had). Kept once computed (analytics.kept): a friend
+    referring later changes the period's figures, so every day from the period's first on
+    counts, and for the generations every day of the program."""
+    return kept(
+        "tree_summary",
+        programs=[program.pk],
+        first=date(1970, 1, 1) if with_generations else period.first,
+        last=period.last,
+        open_ended=True,
+        extra=f"{period.first.isoformat()}|{with_generations}",
+        compute=lambda: _tree_summary(
+            program=program, period=period, with_generations=with_generations
+        ),
+    )
+
+
+def _tree_summary(*, program, period: Period, with_generations: bool) -> dict:
     in_period = Referral.objects.filter(
         program=program, created_at__gte=period.start, created_at__lt=period.end
     )
