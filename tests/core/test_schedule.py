@@ -225,3 +225,53 @@ def test_two_worker_processes_run_each_due_job_once(isolated_env):
             os.killpg(process.pid, signal.SIGTERM)
         for process in workers:
             process.wait(30)
+
+
+def test_tular_tasks_redis_runs_tasks_through_redis(isolated_env, tmp_path):
+    """TULAR_TASKS=redis: a task enqueued by one process is run by `tular worker` from Redis."""
+    import random
+
+    import redis
+
+    url = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    root = str(Path(__file__).resolve().parents[2])
+    env = {
+        **isolated_env,
+        "TULAR_TASKS": "redis",
+        "TULAR_REDIS_URL": url,
+        "TULAR_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+    }
+    _manage(env, "migrate", "--no-input")
+    marker = tmp_path / "ran"
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "tular.cli", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        enqueue = (
+            "import django, sys; django.setup();"
+            "from tests.core.redis_probe import touch;"
+            "print(type(touch.get_backend()).__name__, touch.enqueue(sys.argv[1]).id)"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", enqueue, str(marker)],
+            env={**env, "DJANGO_SETTINGS_MODULE": "tular.settings"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        assert out.stdout.startswith("RedisTaskBackend ")
+        assert _wait_for(marker.exists, 60)
+        assert marker.read_text() == "ran"
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
