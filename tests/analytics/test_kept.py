@@ -104,7 +104,27 @@ def test_the_job_bumps_only_the_changed_programs(quiet, workspace):
     rollups_catch_up(click_lag_seconds=0)
     assert ask(quiet, Counter(3)) == 1
     assert ask(other, Counter(4)) == 4
-    assert ProgramVersion.objects.get(program_id=other.pk).version >= 1
+    assert ProgramVersion.objects.get(program_id=other.pk, month=date(2026, 3, 1)).version >= 1
+
+
+def test_a_change_in_another_month_keeps_the_figure(quiet):
+    assert ask(quiet, Counter(1)) == 1
+    assert ask(quiet, Counter(2), open_ended=True, extra="open") == 2
+    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 4, 10))
+    rollups_catch_up(click_lag_seconds=0)
+    assert ask(quiet, Counter(3)) == 1  # March's figure: April changed
+    assert ask(quiet, Counter(4), open_ended=True, extra="open") == 4  # from March on
+    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 3, 31))
+    rollups_catch_up(click_lag_seconds=0)
+    assert ask(quiet, Counter(5)) == 5
+
+
+def test_a_rebuild_forgets_every_kept_figure(quiet):
+    from tular.analytics.rollups import rollup_rebuild
+
+    assert ask(quiet, Counter(1)) == 1
+    rollup_rebuild(click_lag_seconds=0)
+    assert ask(quiet, Counter(2)) == 2
 
 
 def test_figures_not_asked_for_two_weeks_are_dropped(quiet):

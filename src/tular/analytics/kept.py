@@ -10,7 +10,8 @@ same transaction as it deletes one of its marks, and again after its pass has wr
 rollups and referrer stats, so:
 
 - a change committed a moment ago has its mark: the figure is computed from the source rows;
-- once the job takes the mark, the version has moved on: a figure kept before is not used;
+- once the job takes the mark, the version of its month has moved on: a figure kept before
+  over that month is not used (figures of other months stay kept);
 - a figure computed while a change was being committed (or while the job wrote) is stamped with
   the version read before its computation began: the job's bump after the change makes it
   invalid, never a stale figure kept for good.
@@ -55,12 +56,20 @@ def _pending(ids: list[str], first: date, last: date, open_ended: bool) -> bool:
     return marks.exists()
 
 
-def _stamp(ids: list[str]) -> str:
-    versions = dict(
-        ProgramVersion.objects.filter(program_id__in=ids).values_list("program_id", "version")
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _stamp(ids: list[str], first: date, last: date, open_ended: bool) -> str:
+    """The versions of the programs' months the figure covers, as one string."""
+    rows = ProgramVersion.objects.filter(program_id__in=ids, month__gte=month_of(first))
+    if not open_ended:
+        rows = rows.filter(month__lte=month_of(last))
+    found = sorted(
+        f"{program_id}:{month.isoformat()}:{version}"
+        for program_id, month, version in rows.values_list("program_id", "month", "version")
     )
-    versions = {str(k): v for k, v in versions.items()}
-    return ",".join(f"{i}:{versions.get(i, 0)}" for i in ids)
+    return ",".join(found) or "-"
 
 
 def kept(
@@ -83,7 +92,7 @@ def kept(
         return compute()
     if _pending(ids, first, last, open_ended):
         return compute()
-    stamp = _stamp(ids)
+    stamp = _stamp(ids, first, last, open_ended)
     key = _digest(kind, ids, first, last, extra)
     row = KeptFigure.objects.filter(key=key).values_list("versions", "value").first()
     if row is not None and row[0] == stamp:
@@ -102,20 +111,23 @@ def kept(
     return value
 
 
-def bump(program_ids: Iterable) -> None:
-    """Move the programs' versions on (in the caller's transaction): every figure kept for them
-    is no longer valid."""
-    for program_id in sorted({str(p) for p in program_ids}):
-        if not ProgramVersion.objects.filter(program_id=program_id).update(
-            version=F("version") + 1
-        ):
-            try:
-                with transaction.atomic():
-                    ProgramVersion.objects.create(program_id=program_id, version=1)
-            except IntegrityError:  # created meanwhile by another worker
-                ProgramVersion.objects.filter(program_id=program_id).update(
-                    version=F("version") + 1
-                )
+def bump(buckets: Iterable[tuple]) -> None:
+    """Move the versions of the (program, day) buckets' months on, in the caller's transaction:
+    every figure kept over those months is no longer valid."""
+    for program_id, month in sorted({(str(p), month_of(d)) for p, d in buckets}):
+        versions = ProgramVersion.objects.filter(program_id=program_id, month=month)
+        if versions.update(version=F("version") + 1):
+            continue
+        try:
+            with transaction.atomic():
+                ProgramVersion.objects.create(program_id=program_id, month=month, version=1)
+        except IntegrityError:  # created meanwhile by another worker
+            versions.update(version=F("version") + 1)
+
+
+def forget_everything() -> None:
+    """Drop every kept figure (a rebuild of the rollups: what they read was rewritten)."""
+    KeptFigure.objects.all().delete()
 
 
 def forget_old(*, days: int = KEEP_DAYS) -> int:

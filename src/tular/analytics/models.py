@@ -67,16 +67,23 @@ class RollupState(models.Model):
 
 
 class ProgramVersion(models.Model):
-    """How often the rollup job has taken a change of the program (analytics.kept): bumped in
-    the transaction that deletes a mark and again after the job's pass has written what it
-    derived. A figure kept in `KeptFigure` is valid while every version it was computed at is
-    current."""
+    """How often the rollup job has taken a change of the program in one month (analytics.kept;
+    `month` is its first day): bumped in the transaction that deletes a mark of a day of that
+    month and again after the job's pass has written what it derived. A figure kept in
+    `KeptFigure` is valid while the versions of the months it covers are those it was computed
+    at, so a change today leaves last month's figures kept."""
 
-    program_id = models.UUIDField(primary_key=True)
+    program_id = models.UUIDField()
+    month = models.DateField()
     version = models.BigIntegerField(default=0)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program_id", "month"], name="program_version_once")
+        ]
+
     def __str__(self) -> str:
-        return f"{self.program_id} v{self.version}"
+        return f"{self.program_id} {self.month:%Y-%m} v{self.version}"
 
 
 class KeptFigure(models.Model):

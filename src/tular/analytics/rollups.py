@@ -32,7 +32,6 @@ from tular.analytics import kept
 from tular.analytics.models import DayFigure, ReferrerStat, RollupMark, RollupState
 from tular.core import clock
 from tular.participants.models import Participant
-from tular.programs.models import Program
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralChange
 from tular.referrals.models import ReferralStatus as S
 from tular.rewards.models import Reward, RewardStatus
@@ -648,7 +647,7 @@ def take_marks(limit: int = MARK_BATCH) -> list[tuple]:
     for pk, program_id, day in list(rows):
         with transaction.atomic():  # the mark goes, the program's kept figures with it
             if RollupMark.objects.filter(pk=pk).delete()[0]:
-                kept.bump([program_id])
+                kept.bump([(program_id, day)])
                 taken.append((program_id, day))
     return taken
 
@@ -665,7 +664,7 @@ def rollups_refresh(*, limit: int = MARK_BATCH, click_lag_seconds=CLICK_LAG_SECO
                 result.rows += rollup_day(program_id=program_id, day=day)
             result.buckets = len(buckets)
             # what was kept while the pass wrote may have read half of it
-            kept.bump({program_id for program_id, _day in buckets})
+            kept.bump(buckets)
         except Exception:
             with transaction.atomic():  # put them back for the next run
                 for program_id, day in taken:
@@ -804,8 +803,7 @@ def rollup_rebuild(
         ]
         DayFigure.objects.bulk_create(rows, batch_size=1000)
         ReferrerStat.objects.bulk_create(stat_rows, batch_size=1000)
-        rebuilt = Program.objects.all() if ids is None else Program.objects.filter(pk__in=ids)
-        kept.bump(rebuilt.values_list("pk", flat=True))
+        kept.forget_everything()
     buckets = len({(p, d) for p, d, _, _ in figures})
     return RebuildResult(
         buckets=buckets, rows=len(rows), seconds=round(time.monotonic() - started, 2)
