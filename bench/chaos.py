@@ -562,12 +562,12 @@ def unfinished_tasks(url: str) -> int:
 @contextlib.contextmanager
 def chaos_database():
     name = f"tular_chaos_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    pg = ["-h", "127.0.0.1", "-U", "postgres"]
-    subprocess.run(["createdb", *pg, name], check=True)
+    admin = f"{PG_BASE_URL}/postgres"
+    sql(admin, f'CREATE DATABASE "{name}"')
     try:
         yield f"{PG_BASE_URL}/{name}"
     finally:
-        subprocess.run(["dropdb", *pg, "--if-exists", "--force", name], check=False)
+        sql(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextlib.contextmanager

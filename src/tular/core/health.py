@@ -23,6 +23,8 @@ def check_task_queue() -> None:
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.only("id").first()
+    elif backend.__class__.__module__.startswith("django_tasks_redis"):
+        backend.get_client().ping()  # TULAR_TASKS=redis: Redis itself answers
     else:
         errors = [message for message in backend.check() if message.is_serious()]
         if errors:
