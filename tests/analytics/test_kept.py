@@ -1,35 +1,46 @@
 """analytics.kept: a period's figure computed once and kept, exact: a change waiting for the
-job means computing afresh; the job's pass makes every kept figure of the program stale."""
+job means computing afresh; the job's pass makes the kept figures of the changed months stale,
+and computes again those looked at lately."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
 from tests.rewards.books import make_program
 from tular.analytics import kept
+from tular.analytics.metrics import Period
 from tular.analytics.models import KeptFigure, ProgramVersion, RollupMark
-from tular.analytics.rollups import rollups_catch_up
+from tular.analytics.rollups import rollup_rebuild, rollups_catch_up
 from tular.core import clock
 
 pytestmark = pytest.mark.django_db
 
-MARCH = (date(2026, 3, 1), date(2026, 3, 31))
+MARCH = Period(date(2026, 3, 1), date(2026, 3, 31))
 
 
-class Counter:
-    def __init__(self, *values):
-        self.values = list(values)
-        self.calls = 0
+class Source:
+    """What the test recipes compute: the next value each time, and how often they ran."""
 
-    def __call__(self):
-        self.calls += 1
-        return self.values[min(self.calls, len(self.values)) - 1]
+    values: list = []
+    calls = 0
+
+    @classmethod
+    def will_give(cls, *values):
+        cls.values, cls.calls = list(values), 0
+
+    @classmethod
+    def compute(cls, *, programs, period, extra):
+        cls.calls += 1
+        return cls.values[min(cls.calls, len(cls.values)) - 1]
 
 
-def ask(program, compute, *, first=MARCH[0], last=MARCH[1], **kwargs):
-    return kept.kept(
-        "test", programs=[program.pk], first=first, last=last, compute=compute, **kwargs
-    )
+kept.recipe("test")(Source.compute)
+kept.recipe("test-open", open_ended=True)(Source.compute)
+kept.recipe("test-epoch", from_epoch=True)(Source.compute)
+
+
+def ask(program, kind="test", period=MARCH, extra=""):
+    return kept.kept(kind, programs=[program.pk], period=period, extra=extra)
 
 
 @pytest.fixture
@@ -44,91 +55,119 @@ def quiet(program):
     return program
 
 
+def not_looked_at_lately() -> None:
+    """Not looked at for two days: the job does not compute them again (but keeps them)."""
+    KeptFigure.objects.update(read_at=clock.now() - timedelta(days=2))
+
+
+def change(program, day: date) -> None:
+    RollupMark.objects.create(program_id=program.pk, day=day)
+
+
 def test_a_figure_is_computed_once_then_kept(quiet):
-    compute = Counter(7, 8)
-    assert [ask(quiet, compute) for _ in range(3)] == [7, 7, 7]
-    assert compute.calls == 1
-    assert KeptFigure.objects.count() == 1
+    Source.will_give(7, 8)
+    assert [ask(quiet) for _ in range(3)] == [7, 7, 7]
+    assert Source.calls == 1
+    row = KeptFigure.objects.get()
+    assert (row.kind, row.programs, row.first, row.last) == (
+        "test",
+        str(quiet.pk),
+        MARCH.first,
+        MARCH.last,
+    )
 
 
-def test_another_period_or_program_is_another_figure(quiet, workspace):
-    compute = Counter(1, 2, 3)
-    assert ask(quiet, compute) == 1
-    assert ask(quiet, compute, first=date(2026, 3, 2)) == 2
-    assert ask(quiet, compute, extra="as of today") == 3
-    assert compute.calls == 3
+def test_another_period_or_extra_is_another_figure(quiet):
+    Source.will_give(1, 2, 3)
+    assert ask(quiet) == 1
+    assert ask(quiet, period=Period(date(2026, 3, 2), date(2026, 3, 31))) == 2
+    assert ask(quiet, extra="as of today") == 3
+    assert Source.calls == 3
 
 
 def test_a_change_waiting_for_the_job_is_computed_afresh_then_kept_after_the_job(quiet):
-    compute = Counter(1, 2, 3)
-    assert ask(quiet, compute) == 1
-    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 3, 10))
-    assert ask(quiet, compute) == 2  # a change in March: the source rows, not the kept 1
-    assert ask(quiet, compute) == 3  # still waiting: nothing is kept meanwhile
+    Source.will_give(1, 2, 3)
+    assert ask(quiet) == 1
+    change(quiet, date(2026, 3, 10))
+    assert ask(quiet) == 2  # a change in March: the source rows, not the kept 1
+    assert ask(quiet) == 3  # still waiting: nothing is kept meanwhile
+    not_looked_at_lately()
     rollups_catch_up(click_lag_seconds=0)
-    assert ask(quiet, Counter(4)) == 4  # the job moved the version on
-    assert ask(quiet, Counter(5)) == 4  # and now it is kept
+    Source.will_give(4, 5)
+    assert ask(quiet) == 4  # the job moved March's version on
+    assert ask(quiet) == 4  # and now it is kept
 
 
-def test_a_change_outside_the_days_keeps_the_figure_unless_open_ended(quiet):
-    compute = Counter(1, 2)
-    assert ask(quiet, compute) == 1
-    assert ask(quiet, compute, open_ended=True, extra="open") == 2
-    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 4, 10))
-    assert ask(quiet, Counter(9)) == 1
-    assert ask(quiet, Counter(9), open_ended=True, extra="open") == 9
+def test_the_job_computes_again_what_was_looked_at_lately(quiet):
+    Source.will_give(1)
+    assert ask(quiet) == 1
+    change(quiet, date(2026, 3, 10))
+    Source.will_give(2)
+    rollups_catch_up(click_lag_seconds=0)
+    assert Source.calls == 1  # the job did, after its pass
+    Source.will_give(3)
+    assert ask(quiet) == 2
+    assert Source.calls == 0
+
+
+def test_a_change_in_another_month_keeps_the_figure_unless_it_reads_those_days(quiet):
+    Source.will_give(1, 2, 3)
+    assert ask(quiet) == 1
+    assert ask(quiet, "test-open") == 2
+    assert ask(quiet, "test-epoch") == 3
+    change(quiet, date(2026, 4, 10))  # after March
+    Source.will_give(9)
+    assert (ask(quiet), ask(quiet, "test-open"), ask(quiet, "test-epoch")) == (1, 9, 3)
+    change(quiet, date(2026, 2, 10))  # before March
+    assert (ask(quiet), ask(quiet, "test-open"), ask(quiet, "test-epoch")) == (1, 9, 9)
+    not_looked_at_lately()
+    rollups_catch_up(click_lag_seconds=0)
+    Source.will_give(10)
+    assert ask(quiet) == 1  # neither change was in March
+    assert ask(quiet, "test-open") == 10
+    assert ask(quiet, "test-epoch") == 10
 
 
 def test_a_figure_computed_before_the_job_took_a_change_is_never_used_after(quiet):
     """The race: the figure is computed while a change commits; the job then takes the change
     and bumps the version before the figure is written. Its stamp is the old version."""
-    computed = []
 
-    def compute():
-        # the change and the job's pass happen while we compute
-        RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 3, 10))
+    def during():
+        change(quiet, date(2026, 3, 10))
         rollups_catch_up(click_lag_seconds=0)
-        computed.append(1)
-        return "before the change"
+        return ["before the change"]
 
-    assert ask(quiet, compute) == "before the change"
-    assert ask(quiet, Counter("after the change")) == "after the change"
+    Source.will_give("unused")
+    kept.recipe("test-race")(lambda **kwargs: during())
+    assert ask(quiet, "test-race") == ["before the change"]
+    kept.recipe("test-race")(Source.compute)
+    Source.will_give("after the change")
+    assert ask(quiet, "test-race") == "after the change"
 
 
 def test_the_job_bumps_only_the_changed_programs(quiet, workspace):
     other = make_program(workspace, slug="lain")
     rollups_catch_up(click_lag_seconds=0)
-    assert ask(quiet, Counter(1)) == 1
-    assert ask(other, Counter(2)) == 2
-    RollupMark.objects.create(program_id=other.pk, day=date(2026, 3, 10))
+    Source.will_give(1, 2)
+    assert (ask(quiet), ask(other)) == (1, 2)
+    change(other, date(2026, 3, 10))
+    not_looked_at_lately()
     rollups_catch_up(click_lag_seconds=0)
-    assert ask(quiet, Counter(3)) == 1
-    assert ask(other, Counter(4)) == 4
+    Source.will_give(3)
+    assert (ask(quiet), ask(other)) == (1, 3)
     assert ProgramVersion.objects.get(program_id=other.pk, month=date(2026, 3, 1)).version >= 1
 
 
-def test_a_change_in_another_month_keeps_the_figure(quiet):
-    assert ask(quiet, Counter(1)) == 1
-    assert ask(quiet, Counter(2), open_ended=True, extra="open") == 2
-    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 4, 10))
-    rollups_catch_up(click_lag_seconds=0)
-    assert ask(quiet, Counter(3)) == 1  # March's figure: April changed
-    assert ask(quiet, Counter(4), open_ended=True, extra="open") == 4  # from March on
-    RollupMark.objects.create(program_id=quiet.pk, day=date(2026, 3, 31))
-    rollups_catch_up(click_lag_seconds=0)
-    assert ask(quiet, Counter(5)) == 5
-
-
 def test_a_rebuild_forgets_every_kept_figure(quiet):
-    from tular.analytics.rollups import rollup_rebuild
-
-    assert ask(quiet, Counter(1)) == 1
+    Source.will_give(1, 2)
+    assert ask(quiet) == 1
     rollup_rebuild(click_lag_seconds=0)
-    assert ask(quiet, Counter(2)) == 2
+    assert ask(quiet) == 2
 
 
-def test_figures_not_asked_for_two_weeks_are_dropped(quiet):
-    ask(quiet, Counter(1))
+def test_figures_not_looked_at_for_two_weeks_are_dropped(quiet):
+    Source.will_give(1)
+    ask(quiet)
     clock.freeze(clock.now().replace(year=clock.now().year + 1))
     try:
         assert kept.forget_old() == 1

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.console.conftest import sold
-from tular.analytics.models import CostEntry, Goal, InsightSettings, MonthFigure
+from tular.analytics.models import CostEntry, Goal, InsightSettings, KeptFigure, MonthFigure
 from tular.analytics.rollups import rollups_catch_up
 from tular.core import clock
 
@@ -271,10 +271,12 @@ def test_the_dashboard_reads_a_bounded_number_of_queries(
     # the number of referrals, sales or clicks (no scans in the view)
     sold(program, [(f"Orang {n}", 100000 * (n + 1)) for n in range(12)])
     rollups_catch_up(click_lag_seconds=0)
-    with django_assert_max_num_queries(60) as captured:
+    # computed afresh (analytics.kept adds a few reads and a write per figure the first time)
+    with django_assert_max_num_queries(110) as captured:
         assert owner_client.get("/console/insight/?grain=quarter").status_code == 200
     few = len(captured)
     sold(program, [(f"Lagi {n}", 100000) for n in range(12)])
     rollups_catch_up(click_lag_seconds=0)
+    KeptFigure.objects.all().delete()  # afresh again, not what the job kept meanwhile
     with django_assert_max_num_queries(few) as captured:
         assert owner_client.get("/console/insight/?grain=quarter").status_code == 200

@@ -589,101 +589,94 @@ def _referrer_figures(*, programs, today: date) -> dict:
 # ------------------------------------------------- kept once computed (analytics.kept)
 
 
-def _kept_median(kind: str, compute, *, programs, period: Period) -> Median:
-    return kept.kept(
-        kind,
-        programs=programs,
-        first=period.first,
-        last=period.last,
-        compute=lambda: compute(programs=programs, period=period),
-        encode=lambda m: [None if m.hours is None else str(m.hours), m.count],
-        decode=lambda v: Median(None if v[0] is None else Decimal(v[0]), v[1]),
+def _median_out(m: Median) -> list:
+    return [None if m.hours is None else str(m.hours), m.count]
+
+
+def _median_in(stored: list) -> Median:
+    return Median(None if stored[0] is None else Decimal(stored[0]), stored[1])
+
+
+def _median_recipe(kind: str, compute) -> None:
+    kept.recipe(kind, encode=_median_out, decode=_median_in)(
+        lambda *, programs, period, extra: compute(programs=programs, period=period)
     )
+
+
+_median_recipe("time_to_reward", _time_to_reward)
+_median_recipe("time_to_reward_from_conversion", _time_to_reward_from_conversion)
+_median_recipe("conversion_to_approval", _conversion_to_approval)
+_median_recipe("time_to_close", _time_to_close)
+# a move marks the lead's own day too, so the period's days are all it reads
+_median_recipe("time_to_contact", _time_to_contact)
 
 
 def time_to_reward(*, programs, period: Period) -> Median:
     """Referral → payment over the rewards paid in the period."""
-    return _kept_median("time_to_reward", _time_to_reward, programs=programs, period=period)
+    return kept.kept("time_to_reward", programs=programs, period=period)
 
 
 def time_to_reward_from_conversion(*, programs, period: Period) -> Median:
     """Conversion → payment over the rewards paid in the period."""
-    return _kept_median(
-        "time_to_reward_from_conversion",
-        _time_to_reward_from_conversion,
-        programs=programs,
-        period=period,
-    )
+    return kept.kept("time_to_reward_from_conversion", programs=programs, period=period)
 
 
 def conversion_to_approval(*, programs, period: Period) -> Median:
     """Conversion → approval over the rewards approved in the period."""
-    return _kept_median(
-        "conversion_to_approval", _conversion_to_approval, programs=programs, period=period
-    )
+    return kept.kept("conversion_to_approval", programs=programs, period=period)
 
 
 def time_to_close(*, programs, period: Period) -> Median:
     """Referral → won over the moves to won in the period (the sales cycle)."""
-    return _kept_median("time_to_close", _time_to_close, programs=programs, period=period)
+    return kept.kept("time_to_close", programs=programs, period=period)
 
 
 def time_to_contact(*, programs, period: Period) -> Median:
     """Lead → first move to contacted (or further) over the period's leads that were
-    contacted (a move marks the lead's own day too)."""
-    return _kept_median("time_to_contact", _time_to_contact, programs=programs, period=period)
+    contacted."""
+    return kept.kept("time_to_contact", programs=programs, period=period)
+
+
+@kept.recipe("referring_in", encode=list, decode=tuple)
+def _referring_in_recipe(*, programs, period: Period, extra: str) -> tuple[int, int]:
+    return _referring_in(programs=programs, period=period)
 
 
 def referring_in(*, programs, period: Period) -> tuple[int, int]:
     """(participants who referred in the period, of them those who referred twice or more)."""
-    return tuple(
-        kept.kept(
-            "referring_in",
-            programs=programs,
-            first=period.first,
-            last=period.last,
-            compute=lambda: _referring_in(programs=programs, period=period),
-            encode=list,
-        )
-    )
+    return kept.kept("referring_in", programs=programs, period=period)
+
+
+@kept.recipe("all_customers", from_epoch=True)  # everyone enrolled by the period's end
+def _all_customers_recipe(*, programs, period: Period, extra: str) -> int:
+    return _all_customers(programs=programs, period=period)
 
 
 def all_customers(*, programs, period: Period) -> int:
-    """Everyone the program can ask by the period's end (`_all_customers`): a new participant
-    marks its day, and every day up to the period's end counts."""
-    return kept.kept(
-        "all_customers",
-        programs=programs,
-        first=date(1970, 1, 1),
-        last=period.last,
-        extra=period.first.isoformat(),
-        compute=lambda: _all_customers(programs=programs, period=period),
-    )
+    """Everyone the program can ask by the period's end (`_all_customers`; a new participant
+    marks its day)."""
+    return kept.kept("all_customers", programs=programs, period=period)
 
 
 _SHARES = ("top10_share", "top5_share")
 
 
+def _shares_out(figures: dict) -> dict:
+    return {k: (str(v) if k in _SHARES and v is not None else v) for k, v in figures.items()}
+
+
+def _shares_in(stored: dict) -> dict:
+    return {k: (Decimal(v) if k in _SHARES and v is not None else v) for k, v in stored.items()}
+
+
+@kept.recipe("referrer_figures", encode=_shares_out, decode=_shares_in, from_epoch=True)
+def _referrer_figures_recipe(*, programs, period: Period, extra: str) -> dict:
+    return _referrer_figures(programs=programs, today=period.last)
+
+
 def referrer_figures(*, programs, today: date) -> dict:
     """`_referrer_figures` as of `today`, kept until the job changes the referrer stats."""
-
-    def encode(figures: dict) -> dict:
-        return {k: (str(v) if k in _SHARES and v is not None else v) for k, v in figures.items()}
-
-    def decode(stored: dict) -> dict:
-        return {k: (Decimal(v) if k in _SHARES and v is not None else v) for k, v in stored.items()}
-
-    return kept.kept(
-        "referrer_figures",
-        programs=programs,
-        first=date(1970, 1, 1),
-        last=today,
-        open_ended=True,
-        extra=today.isoformat(),
-        compute=lambda: _referrer_figures(programs=programs, today=today),
-        encode=encode,
-        decode=decode,
-    )
+    return kept.kept("referrer_figures", programs=programs, period=Period(today, today))
 
 
 def _per_currency_ratio(numerators: dict, denominators: dict, *, scale=1) -> dict:
@@ -1033,7 +1026,8 @@ def _per_currency_list(totals: dict[str, int]) -> list[dict]:
     return [{"currency": c, "amount": totals[c]} for c in sorted(totals)]
 
 
-def _api_counts(*, programs, period: Period) -> dict:
+@kept.recipe("api_counts")
+def _api_counts(*, programs, period: Period, extra: str = "") -> dict:
     """The contract's counts and sums over the period's source rows (indexed ranges)."""
     referrals = Referral.objects.filter(
         program__in=programs, created_at__gte=period.start, created_at__lt=period.end
@@ -1070,13 +1064,7 @@ def api_figures(*, workspace, program=None, period: Period, found: Measures | No
     indexed ranges of the source rows, so they are exact even before the worker runs. `found`:
     the same period's `measures`, whose identical figures are then not read again."""
     programs = programs_of(workspace=workspace, program=program)
-    counts = kept.kept(
-        "api_counts",
-        programs=programs,
-        first=period.first,
-        last=period.last,
-        compute=lambda: _api_counts(programs=programs, period=period),
-    )
+    counts = kept.kept("api_counts", programs=programs, period=period)
     if found is not None:
         referring, total = found.referring_participants, found.all_customers
         to_reward, to_payment = found.time_to_reward, found.time_to_reward_from_conversion

@@ -95,6 +95,16 @@ class KeptFigure(models.Model):
     versions = models.TextField()
     value = models.JSONField()
     computed_at = models.DateTimeField(default=clock.now)
+    read_at = models.DateTimeField(default=clock.now)  # refreshed at most hourly
+    # what was asked, so the job can compute it again (analytics.kept.rewarm)
+    kind = models.CharField(max_length=40)
+    programs = models.TextField()  # the program ids, sorted, comma-separated
+    first = models.DateField()
+    last = models.DateField()
+    extra = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        indexes = [models.Index(fields=["read_at"], name="kept_figure_read")]
 
     def __str__(self) -> str:
         return self.key

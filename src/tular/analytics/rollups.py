@@ -636,6 +636,7 @@ class RefreshResult:
     rows: int = 0
     clicks: int = 0
     marks_left: bool = False
+    rewarmed: int = 0
 
 
 def take_marks(limit: int = MARK_BATCH) -> list[tuple]:
@@ -673,6 +674,8 @@ def rollups_refresh(*, limit: int = MARK_BATCH, click_lag_seconds=CLICK_LAG_SECO
     result.marks_left = len(taken) >= limit
     result.clicks = clicks_increment(lag_seconds=click_lag_seconds)
     kept.forget_old()
+    if taken and not result.marks_left:
+        result.rewarmed = kept.rewarm()  # what people look at, kept again before they look
     return result
 
 

@@ -26,12 +26,11 @@ referrals):
 """
 
 from collections import defaultdict
-from datetime import date
 
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 
-from tular.analytics.kept import kept
+from tular.analytics.kept import kept, recipe
 from tular.analytics.metrics import Period, percent
 from tular.participants.models import Participant
 from tular.programs.models import Program
@@ -130,17 +129,20 @@ def tree_summary(*, program, period: Period, with_generations: bool = True) -> d
     with every referral the program ever had). Kept once computed (analytics.kept): a friend
     referring later changes the period's figures, so every day from the period's first on
     counts, and for the generations every day of the program."""
-    return kept(
-        "tree_summary",
-        programs=[program.pk],
-        first=date(1970, 1, 1) if with_generations else period.first,
-        last=period.last,
-        open_ended=True,
-        extra=f"{period.first.isoformat()}|{with_generations}",
-        compute=lambda: _tree_summary(
-            program=program, period=period, with_generations=with_generations
-        ),
-    )
+    kind = "tree_generations" if with_generations else "tree_summary"
+    return kept(kind, programs=[program.pk], period=period)
+
+
+@recipe("tree_summary", open_ended=True)
+def _summary_recipe(*, programs, period: Period, extra: str) -> dict:
+    program = Program.objects.get(pk=programs[0])
+    return _tree_summary(program=program, period=period, with_generations=False)
+
+
+@recipe("tree_generations", open_ended=True, from_epoch=True)
+def _generations_recipe(*, programs, period: Period, extra: str) -> dict:
+    program = Program.objects.get(pk=programs[0])
+    return _tree_summary(program=program, period=period, with_generations=True)
 
 
 def _tree_summary(*, program, period: Period, with_generations: bool) -> dict:
