@@ -5,6 +5,7 @@ OpenAPI), by the services that write a program (`program_create`, `program_updat
 admin's form, so the stored JSON is always valid.
 """
 
+import json
 import re
 from decimal import Decimal
 from enum import StrEnum
@@ -318,3 +319,22 @@ class ProgramSettings(ProgramConfig):
 
 # The fields of ProgramSettings, in the order the schema declares them.
 PROGRAM_SETTINGS_FIELDS = tuple(ProgramSettings.model_fields)
+
+
+_PARSED_LIMIT = 1000
+_parsed: dict[str, tuple[Rule, ...]] = {}
+
+
+def parsed_rules(stored: list) -> tuple[Rule, ...]:
+    """A program's stored rules (`Program.rules`, JSON) as `Rule`s, parsed once per process
+    for each distinct stored value: keyed by the JSON itself, so a changed rule is parsed
+    afresh at once (no TTL, nothing to invalidate). The rules are frozen pydantic models
+    shared between callers: read them, never change them."""
+    key = json.dumps(stored, sort_keys=True, separators=(",", ":"))
+    found = _parsed.get(key)
+    if found is None:
+        found = tuple(Rule.model_validate(rule) for rule in stored)
+        if len(_parsed) >= _PARSED_LIMIT:
+            _parsed.clear()
+        _parsed[key] = found
+    return found

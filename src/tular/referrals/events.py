@@ -9,12 +9,93 @@ Only the use cases in `referrals/services.py` call `once`; callers (the API, Str
 call the use cases.
 """
 
+import contextlib
+import fcntl
+import json
+import os
+import threading
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 
+from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.referrals.models import TrackedEvent
+
+_local = threading.local()
+
+
+def unique_row(queryset):
+    """The row of a lookup by a unique key, or None: `queryset[:1]` without the ORDER BY that
+    `.first()` adds (measured: resolving it costs more than the query on the hot path)."""
+    return next(iter(queryset[:1]), None)
+
+
+@contextlib.contextmanager
+def writers_in_turn():
+    """On SQLite, tracked events queue for the database's one write lock on a file lock.
+
+    SQLite lets one transaction write at a time; a writer that finds the lock taken polls it,
+    sleeping 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries (its busy handler), so under a
+    steady stream of events the server processes mostly sleep while the lock is free
+    (measured: a few dozen events/s on two processes). An exclusive `flock` on a file beside
+    the database hands the turn over at once, in order, across processes and threads (one
+    open file per thread); the kernel drops it if a process dies. Only around a transaction
+    this function opens: inside an outer transaction (a test, a use case calling another) the
+    write lock is held already. PostgreSQL needs none of it (row locks, no database lock)."""
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    name = str(connection.settings_dict["NAME"])
+    held = getattr(_local, "lock", None)
+    if held is None or held[0] != name:
+        if held is not None:
+            os.close(held[1])
+        path = f"{name}-writers.lock" if not name.startswith(("file:", ":memory:")) else None
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else -1
+        held = _local.lock = (name, fd)
+    if held[1] < 0:  # an in-memory database: one connection, nothing to queue
+        yield
+        return
+    fcntl.flock(held[1], fcntl.LOCK_EX)
+    try:
+        yield
+    finally:
+        fcntl.flock(held[1], fcntl.LOCK_UN)
+
+
+_TABLE = TrackedEvent._meta.db_table
+
+
+def _claim(*, workspace, event_id: str, kind: str) -> TrackedEvent:
+    """INSERT the event's row (raw SQL: one statement on every tracked event, where the ORM's
+    INSERT compilation measured longer than SQLite's work); a second claim of the same
+    (workspace, event_id) raises IntegrityError."""
+    now = clock.now()
+    workspace_id = getattr(workspace, "pk", workspace)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (workspace_id, event_id, kind, response, created_at) "  # noqa: S608 - the model's own table
+            "VALUES (%s, %s, %s, %s, %s) RETURNING id",
+            [workspace_id, event_id, kind, "{}", connection.ops.adapt_datetimefield_value(now)],
+        )
+        pk = cursor.fetchone()[0]
+    event = TrackedEvent(
+        pk=pk, workspace_id=workspace_id, event_id=event_id, kind=kind, response={}, created_at=now
+    )
+    event._state.adding = False
+    return event
+
+
+def _answer(event: TrackedEvent, response: dict) -> None:
+    """Keep the first answer on the event's row, for repeats."""
+    event.response = response
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET response = %s WHERE id = %s",  # noqa: S608 - the model's own table
+            [json.dumps(response, cls=DjangoJSONEncoder), event.pk],
+        )
 
 
 def once[R](
@@ -23,14 +104,13 @@ def once[R](
     """Run `run(event)` once per (workspace, event_id), in one transaction with the event row.
     A repeat returns `result.from_record(first record, first_time=False)`."""
     try:
-        with transaction.atomic():
-            event = TrackedEvent.objects.create(workspace=workspace, event_id=event_id, kind=kind)
+        with writers_in_turn(), transaction.atomic():
+            event = _claim(workspace=workspace, event_id=event_id, kind=kind)
             outcome = run(event)
-            event.response = outcome.record()
-            event.save(update_fields=["response"])
+            _answer(event, outcome.record())
             return outcome
     except IntegrityError:
-        existing = TrackedEvent.objects.filter(workspace=workspace, event_id=event_id).first()
+        existing = unique_row(TrackedEvent.objects.filter(workspace=workspace, event_id=event_id))
         if existing is None:  # another constraint broke inside run(): not a repeat
             raise Conflict("This event conflicts with one already recorded.") from None
     if existing.kind != kind:

@@ -9,8 +9,8 @@ The API, Stripe and the demo call these functions; they return the frozen result
 
 from datetime import UTC, datetime, timedelta
 
-from django.db import transaction
-from django.db.models import Q, Sum
+from django.db import connection, transaction
+from django.db.models import Sum
 
 from tular.core import clock
 from tular.core.changes import figures_changed
@@ -19,7 +19,7 @@ from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
 from tular.programs.rules import Trigger
 from tular.referrals import webhook_events
-from tular.referrals.events import once
+from tular.referrals.events import once, unique_row
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.referrals.results import (
     ClickResult,
@@ -70,14 +70,9 @@ def signup_occurrence(*, program, at) -> Occurrence:
 
 def sale_occurrence(*, referral: Referral, at, amount: int, currency: str, first_sale_at):
     """The facts the engine needs about a sale; `first_sale_at` is the customer's earlier first
-    sale (None when this one is the first). Tiers count the referrer's distinct paying
-    customers, this one included."""
+    sale (None when this one is the first). The tiers' count of paying customers is left to
+    `rewards_grant` (given `paying_customers_of`), which reads it only when a rule has tiers."""
     program = referral.program
-    paying = (
-        Referral.objects.filter(participant_id=referral.participant_id)
-        .filter(Q(first_sale_at__isnull=False) | Q(pk=referral.pk))
-        .count()
-    )
     return Occurrence(
         trigger=Trigger.sale,
         occurred_at=at,
@@ -85,8 +80,19 @@ def sale_occurrence(*, referral: Referral, at, amount: int, currency: str, first
         program_currency=program.currency,
         sale_amount=amount,
         customer_first_sale_at=first_sale_at,
-        paying_customers=paying,
         monetary_rewards_allowed=program.monetary_rewards_allowed,
+    )
+
+
+def paying_customers_of(referral: Referral) -> tuple[str, list]:
+    """The count a tier reads: the referrer's distinct customers who have paid, this one
+    included, as (SQL, params) of a scalar subquery that `rewards_grant` reads in one
+    statement with the cap windows (over the index referral_referrer)."""
+    prep = Referral._meta.pk.get_db_prep_value
+    return (
+        f"SELECT COUNT(*) FROM {Referral._meta.db_table} WHERE participant_id = %s "  # noqa: S608 - the model's own table
+        "AND (first_sale_at IS NOT NULL OR id = %s)",
+        [prep(referral.participant_id, connection), prep(referral.pk, connection)],
     )
 
 
@@ -168,9 +174,9 @@ def track_signup(
 
     def run(event) -> SignupResult:
         at = check_occurred_at(occurred_at)
-        existing = Referral.objects.filter(
-            workspace=workspace, customer_external_id=customer_external_id
-        ).first()
+        existing = unique_row(
+            Referral.objects.filter(workspace=workspace, customer_external_id=customer_external_id)
+        )
         if existing is not None:  # the customer was referred before: one referral per customer
             return _signup_result(existing, [])
         participant, click = participant_for(
@@ -250,11 +256,13 @@ def track_sale(
 
     def run(event) -> SaleResult:
         at = check_occurred_at(occurred_at)
-        referral = (
-            Referral.objects.select_related("program", "participant", "workspace")
-            .filter(workspace=workspace, customer_external_id=customer_external_id)
-            .first()
+        referral = unique_row(
+            Referral.objects.select_related("program", "participant", "friend").filter(
+                workspace=workspace, customer_external_id=customer_external_id
+            )
         )
+        if referral is not None:
+            referral.workspace = workspace  # the same row: no join to read it again
         if referral is None and (code or click_id):
             referral = _referral_at_checkout(
                 workspace=workspace,
@@ -265,12 +273,7 @@ def track_sale(
             )
         if referral is None:
             return SaleResult(attributed=False)
-        if (
-            invoice_id
-            and Conversion.objects.filter(
-                workspace=workspace, invoice_id=invoice_id, kind=ConversionKind.sale
-            ).exists()
-        ):
+        if invoice_id and _invoice_recorded(workspace_id=workspace.pk, invoice_id=invoice_id):
             raise Conflict(f"invoice {invoice_id!r} was already recorded as a sale")
         conversion = Conversion.objects.create(
             workspace=workspace,
@@ -292,6 +295,7 @@ def track_sale(
             rewards = rewards_grant(
                 referral=referral,
                 conversion=conversion,
+                paying_customers=paying_customers_of(referral),
                 occurrence=sale_occurrence(
                     referral=referral,
                     at=at,
@@ -308,6 +312,18 @@ def track_sale(
         )
 
     return once(workspace=workspace, event_id=event_id, kind="sale", result=SaleResult, run=run)
+
+
+def _invoice_recorded(*, workspace_id, invoice_id: str) -> bool:
+    """A sale with this invoice id is recorded (over the index of one_sale_per_invoice; raw
+    SQL: it runs on every sale and the ORM compiled it slower than SQLite answered)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Conversion._meta.db_table} WHERE workspace_id = %s "  # noqa: S608 - the model's own table
+            "AND invoice_id = %s AND kind = %s LIMIT 1",
+            [workspace_id, invoice_id, ConversionKind.sale.value],
+        )
+        return cursor.fetchone() is not None
 
 
 def _referral_at_checkout(
@@ -340,10 +356,10 @@ def _referral_at_checkout(
 
 
 def _referral_of_customer(*, workspace, external_id: str) -> Referral:
-    referral = (
-        Referral.objects.select_related("program", "workspace")
-        .filter(workspace=workspace, customer_external_id=external_id)
-        .first()
+    referral = unique_row(
+        Referral.objects.select_related("program", "workspace").filter(
+            workspace=workspace, customer_external_id=external_id
+        )
     )
     if referral is None:
         raise Invalid(["customer_external_id"], "no referred customer with this id")
@@ -505,6 +521,7 @@ def referral_clear(
         granted += rewards_grant(
             referral=referral,
             conversion=sale,
+            paying_customers=paying_customers_of(referral),
             occurrence=sale_occurrence(
                 referral=referral,
                 at=sale.occurred_at,

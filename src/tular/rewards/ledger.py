@@ -101,6 +101,56 @@ def move(
     )
 
 
+@dataclass(frozen=True)
+class Move:
+    """One `move` of `move_many`."""
+
+    participant_id: object
+    currency: str
+    amount: int
+    source: Account
+    target: Account
+    kind: str
+    reward: object = None
+    memo: str = ""
+
+
+def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransaction]:
+    """Several `move`s in one program, written with one INSERT for the transactions and one
+    for all their entries (a grant's rewards and their approvals). Checked like `post`."""
+    if not moves:
+        return []
+
+    def owner(account, move):
+        return None if account == Account.program_expense else move.participant_id
+
+    for move in moves:
+        if not isinstance(move.amount, int) or isinstance(move.amount, bool):
+            raise UnbalancedTransaction(f"{move.kind}: amounts must be integers")
+    at = clock.now()
+    records = LedgerTransaction.objects.bulk_create(
+        LedgerTransaction(
+            workspace=workspace, kind=move.kind, reward=move.reward, memo=move.memo, created_at=at
+        )
+        for move in moves
+    )
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            transaction=record,
+            workspace=workspace,
+            program=program,
+            participant_id=owner(account, move),
+            account=account,
+            currency=move.currency,
+            amount=amount,
+        )
+        for record, move in zip(records, moves, strict=True)
+        if move.amount != 0
+        for account, amount in ((move.source, -move.amount), (move.target, move.amount))
+    )
+    return records
+
+
 def balances(*, participant) -> list[dict]:
     """`[{"currency", "pending", "approved", "paid"}]` from the participant's entries."""
     return balances_of(participant_ids=[participant.pk]).get(participant.pk, [])

@@ -4,41 +4,23 @@ Every function here changes a reward's status and its money together, in one tra
 status and the ledger can never disagree.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import Sum
+from django.db import connection, transaction
 
 from tular.core import clock
+from tular.core.changes import figures_changed
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
-from tular.programs.rules import Recipient, RewardKind, Rule
+from tular.programs.rules import Recipient, RewardKind, Rule, parsed_rules
 from tular.rewards import ledger, webhook_events
-from tular.rewards.engine import Occurrence, RewardDraft, cap_period_bounds, evaluate
+from tular.rewards.engine import Occurrence, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
 from tular.workspaces.audit import Actor, audit_record
 
 # Statuses whose amount no longer counts toward a cap (nothing was or will be paid).
 NOT_EARNED = (RewardStatus.rejected,)
-
-
-def earned_in_cap_windows(*, participant, rules: list[Rule], at) -> dict[int, int]:
-    """What the participant already earned from each capped rule in the window containing `at`
-    (net of reversals; rejected rewards do not count)."""
-    earned = {}
-    for index, rule in enumerate(rules):
-        if rule.cap is None:
-            continue
-        start, end = cap_period_bounds(rule.cap.period, at)
-        rewards = Reward.objects.filter(participant=participant, rule_index=index).exclude(
-            status__in=NOT_EARNED
-        )
-        if start is not None:
-            rewards = rewards.filter(created_at__gte=start, created_at__lt=end)
-        totals = rewards.aggregate(amount=Sum("amount"), reversed=Sum("reversed_amount"))
-        earned[index] = (totals["amount"] or 0) - (totals["reversed"] or 0)
-    return earned
 
 
 def _initial_status(*, program, amount: int | None, hold_days: int, reason: str | None):
@@ -58,98 +40,179 @@ def _status_after_hold(*, program, amount: int | None, reason: str | None) -> Re
     return RewardStatus.needs_review
 
 
-def rewards_grant(*, referral, occurrence: Occurrence, conversion=None) -> list[Reward]:
+def rewards_grant(
+    *, referral, occurrence: Occurrence, conversion=None, paying_customers=None
+) -> list[Reward]:
     """Evaluate the program's rules for what happened and store the rewards with their ledger
     transactions. Must run inside the caller's transaction (the tracked event's).
 
     `referral` is any object with `program`, `workspace`, `workspace_id`, `status`,
     `participant`, `friend` and `created_at` (a referrals.Referral; rewards does not import the
-    referrals app); `conversion` the sale it was earned on, or None."""
+    referrals app); `conversion` the sale it was earned on, or None. `paying_customers`, for
+    sales: (SQL, params) of a scalar subquery counting the referrer's paying customers for the
+    tiers, read only when a rule of the sale has tiers, in the same statement as the cap
+    windows; without it the occurrence's own `paying_customers` stands.
+
+    The queries: one per recipient with a capped or tiered rule (the cap windows and the tier
+    count together), then one INSERT for the rewards, one for their ledger transactions and
+    one for the entries, whatever the number of rules."""
     program = referral.program
     if referral.status in ("flagged", "rejected"):
         # A flagged referral earns nothing until a manager clears it; a rejected one never.
         return []
     if not program.grants_rewards:
         return []  # a paused or archived program records events but grants nothing
-    rules = [Rule.model_validate(rule) for rule in program.rules]
-    now = clock.now()
-    granted = []
+    rules = parsed_rules(program.rules)
+    earning = []
     for recipient in (Recipient.referrer, Recipient.friend):
         participant = referral.participant if recipient == Recipient.referrer else referral.friend
         if participant is None:
             continue
-        drafts = [
-            draft
-            for draft in evaluate(
-                rules=rules,
-                occurrence=occurrence,
-                earned_in_cap_period=earned_in_cap_windows(
-                    participant=participant, rules=rules, at=occurrence.occurred_at
-                ),
-            )
+        relevant = [
+            index
+            for index, rule in enumerate(rules)
+            if rule.trigger == occurrence.trigger and rule.recipient == recipient
+        ]
+        if not relevant:
+            continue
+        count = None
+        if recipient == Recipient.referrer and any(rules[index].tiers for index in relevant):
+            count = paying_customers
+        earned, paying = _facts(
+            participant_id=participant.pk,
+            rules=rules,
+            capped=[index for index in relevant if rules[index].cap is not None],
+            at=occurrence.occurred_at,
+            paying_customers=count,
+        )
+        facts = occurrence if paying is None else replace(occurrence, paying_customers=paying)
+        earning += [
+            (participant, draft)
+            for draft in evaluate(rules=rules, occurrence=facts, earned_in_cap_period=earned)
             if draft.recipient == recipient
         ]
-        granted += [
-            _store(
-                referral=referral,
-                participant=participant,
-                draft=draft,
-                conversion=conversion,
-                occurrence=occurrence,
-                now=now,
-            )
-            for draft in drafts
-        ]
-    return granted
+    if not earning:
+        return []
+    return _store(referral=referral, earning=earning, conversion=conversion, occurrence=occurrence)
 
 
-def _store(*, referral, participant, draft: RewardDraft, conversion, occurrence, now) -> Reward:
-    program = referral.program
-    status = _initial_status(
-        program=program,
-        amount=draft.amount,
-        hold_days=program.hold_days,
-        reason=draft.needs_review_reason,
-    )
-    reward = Reward.objects.create(
-        workspace_id=referral.workspace_id,
-        program=program,
-        participant=participant,
-        referral=referral,
-        conversion=conversion,
-        rule_index=draft.rule_index,
-        trigger=draft.trigger,
-        recipient=draft.recipient,
-        kind=draft.kind,
-        amount=draft.amount,
-        currency=draft.currency or "",
-        perk=draft.perk or "",
-        percent=draft.percent,
-        base_amount=draft.base_amount,
-        status=status,
-        status_reason=draft.needs_review_reason or "",
-        hold_until=now + timedelta(days=program.hold_days),
-        referred_at=referral.created_at,
-        converted_at=occurrence.occurred_at,
-        created_at=now,
-        approved_at=now if status == RewardStatus.approved else None,
-    )
-    if reward.is_monetary:
-        ledger.move(
-            workspace=referral.workspace,
-            program=program,
-            participant_id=participant.pk,
-            currency=reward.currency,
-            amount=reward.amount,
-            source=Account.program_expense,
-            target=Account.pending,
-            kind=LedgerTransaction.Kind.earned,
-            reward=reward,
+def _facts(*, participant_id, rules, capped: list[int], at, paying_customers):
+    """({rule index: net earned in its cap window} for the `capped` rules, the count of
+    `paying_customers` or None), in one statement (none when there is nothing to read).
+
+    Raw SQL: this runs in every sale's write transaction and the ORM's compilation of the same
+    query (a subquery per rule) measured several times its execution."""
+    if not capped and paying_customers is None:
+        return {}, None
+    ops = connection.ops
+    who = Reward._meta.get_field("participant").get_db_prep_value(participant_id, connection)
+    columns, params = [], []
+    for index in capped:
+        start, end = cap_period_bounds(rules[index].cap.period, at)
+        window = ""
+        params += [who, index, *NOT_EARNED]
+        if start is not None:
+            window = " AND created_at >= %s AND created_at < %s"
+            params += [ops.adapt_datetimefield_value(start), ops.adapt_datetimefield_value(end)]
+        columns.append(
+            "(SELECT COALESCE(SUM(amount), 0) - COALESCE(SUM(reversed_amount), 0) "  # noqa: S608 - the model's own table, placeholders only
+            f"FROM {Reward._meta.db_table} WHERE participant_id = %s AND rule_index = %s "
+            f"AND status NOT IN ({', '.join(['%s'] * len(NOT_EARNED))}){window})"
         )
-        if status == RewardStatus.approved:
-            _move_to_approved(reward)
-    webhook_events.reward_created(reward)
-    return reward
+    if paying_customers is not None:
+        sql, more = paying_customers
+        columns.append(f"({sql})")
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone()
+    earned = {index: int(row[n]) for n, index in enumerate(capped)}
+    return earned, None if paying_customers is None else int(row[-1])
+
+
+def earned_in_cap_windows(*, participant, rules: list[Rule], at) -> dict[int, int]:
+    """What the participant already earned from each capped rule in the window containing `at`
+    (net of reversals; rejected rewards do not count)."""
+    capped = [index for index, rule in enumerate(rules) if rule.cap is not None]
+    return _facts(
+        participant_id=participant.pk, rules=rules, capped=capped, at=at, paying_customers=None
+    )[0]
+
+
+def _store(*, referral, earning, conversion, occurrence) -> list[Reward]:
+    """The rewards of one grant, their ledger transactions and entries: one INSERT each. The
+    rollups are told the days (a bulk insert sends no post_save), the webhooks go out per
+    reward."""
+    program = referral.program
+    now = clock.now()
+    rewards = []
+    for participant, draft in earning:
+        status = _initial_status(
+            program=program,
+            amount=draft.amount,
+            hold_days=program.hold_days,
+            reason=draft.needs_review_reason,
+        )
+        reward = Reward(
+            workspace_id=referral.workspace_id,
+            program=program,
+            participant=participant,
+            referral=referral,
+            conversion=conversion,
+            rule_index=draft.rule_index,
+            trigger=draft.trigger,
+            recipient=draft.recipient,
+            kind=draft.kind,
+            amount=draft.amount,
+            currency=draft.currency or "",
+            perk=draft.perk or "",
+            percent=draft.percent,
+            base_amount=draft.base_amount,
+            status=status,
+            status_reason=draft.needs_review_reason or "",
+            hold_until=now + timedelta(days=program.hold_days),
+            referred_at=referral.created_at,
+            converted_at=occurrence.occurred_at,
+            created_at=now,
+            approved_at=now if status == RewardStatus.approved else None,
+        )
+        rewards.append(reward)
+    Reward.objects.bulk_create(rewards)
+    moves = []
+    for reward in rewards:
+        if not reward.is_monetary:
+            continue
+        moves.append(
+            ledger.Move(
+                participant_id=reward.participant_id,
+                currency=reward.currency,
+                amount=reward.amount,
+                source=Account.program_expense,
+                target=Account.pending,
+                kind=LedgerTransaction.Kind.earned,
+                reward=reward,
+            )
+        )
+        if reward.status == RewardStatus.approved:
+            moves.append(
+                ledger.Move(
+                    participant_id=reward.participant_id,
+                    currency=reward.currency,
+                    amount=reward.amount,
+                    source=Account.pending,
+                    target=Account.approved,
+                    kind=LedgerTransaction.Kind.approved,
+                    reward=reward,
+                )
+            )
+    ledger.move_many(workspace=referral.workspace, program=program, moves=moves)
+    figures_changed(
+        program_id=program.pk,
+        moments=[at for reward in rewards for at in (reward.created_at, reward.approved_at)],
+    )
+    for reward in rewards:
+        webhook_events.reward_created(reward)
+    return rewards
 
 
 # A bonus (a contest prize, R40) is no rule's: it is stored with this rule index, past any
