@@ -102,17 +102,24 @@ def _free(now: datetime) -> Q:
     return Q(lease_until__isnull=True) | Q(lease_until__lt=now)
 
 
-def claim(job: Job, *, worker_id: str, now: datetime) -> datetime | None:
-    """Claim `job` if it is due and nobody holds it: the due time claimed, or None."""
+def due_jobs(now: datetime) -> dict[str, datetime]:
+    """The registered jobs due at `now` that no live lease holds, with their due times."""
     from tular.core.models import PeriodicJob
 
-    due = (
-        PeriodicJob.objects.filter(_free(now), name=job.name, due_at__lte=now)
-        .values_list("due_at", flat=True)
-        .first()
-    )
+    rows = PeriodicJob.objects.filter(_free(now), name__in=list(JOBS), due_at__lte=now)
+    return dict(rows.values_list("name", "due_at"))
+
+
+def claim(job: Job, *, worker_id: str, now: datetime, due: datetime | None = None):
+    """Claim `job` at its due time `due` (read now when not given) if it is still due then and
+    nobody holds it: the due time claimed, or None. The conditional UPDATE decides: of two
+    workers claiming at once, one gets the row."""
+    from tular.core.models import PeriodicJob
+
     if due is None:
-        return None
+        due = due_jobs(now).get(job.name)
+        if due is None:
+            return None
     claimed = PeriodicJob.objects.filter(_free(now), name=job.name, due_at=due).update(
         claimed_by=worker_id,
         lease_until=now + timedelta(seconds=LEASE_SECONDS),
@@ -158,11 +165,16 @@ def run_due(*, worker_id: str | None = None, now: datetime | None = None) -> lis
     moment = clock.now() if now is None else now
     _register_rows(moment)
     ran = []
+    due_now = due_jobs(moment)
     for job in list(JOBS.values()):
-        due = claim(job, worker_id=worker_id, now=moment)
+        if job.name not in due_now:
+            continue
+        # The time of the claim itself, not of the tick: the jobs before this one may have
+        # taken longer than a lease.
+        started = clock.now() if now is None else now
+        due = claim(job, worker_id=worker_id, now=started, due=due_now[job.name])
         if due is None:
             continue
-        started = clock.now() if now is None else now
         error = ""
         try:
             job.function()
