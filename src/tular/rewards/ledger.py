@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Sum
 
 from tular.core import clock
+from tular.rewards import rows
 from tular.rewards.models import Account, LedgerEntry, LedgerTransaction
 
 PARTICIPANT_ACCOUNTS = (Account.pending, Account.approved, Account.paid)
@@ -128,13 +129,21 @@ def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransactio
         if not isinstance(move.amount, int) or isinstance(move.amount, bool):
             raise UnbalancedTransaction(f"{move.kind}: amounts must be integers")
     at = clock.now()
-    records = LedgerTransaction.objects.bulk_create(
-        LedgerTransaction(
-            workspace=workspace, kind=move.kind, reward=move.reward, memo=move.memo, created_at=at
-        )
-        for move in moves
+    records = rows.insert(
+        LedgerTransaction,
+        [
+            LedgerTransaction(
+                workspace=workspace,
+                kind=move.kind,
+                reward=move.reward,
+                memo=move.memo,
+                created_at=at,
+            )
+            for move in moves
+        ],
+        returning_pk=True,
     )
-    LedgerEntry.objects.bulk_create(
+    entries = [
         LedgerEntry(
             transaction=record,
             workspace=workspace,
@@ -147,7 +156,8 @@ def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransactio
         for record, move in zip(records, moves, strict=True)
         if move.amount != 0
         for account, amount in ((move.source, -move.amount), (move.target, move.amount))
-    )
+    ]
+    rows.insert(LedgerEntry, entries)
     return records
 
 

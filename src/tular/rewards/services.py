@@ -14,7 +14,7 @@ from tular.core.changes import figures_changed
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
 from tular.programs.rules import Recipient, RewardKind, Rule, parsed_rules
-from tular.rewards import ledger, webhook_events
+from tular.rewards import ledger, rows, webhook_events
 from tular.rewards.engine import Occurrence, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
 from tular.workspaces.audit import Actor, audit_record
@@ -177,7 +177,7 @@ def _store(*, referral, earning, conversion, occurrence) -> list[Reward]:
             approved_at=now if status == RewardStatus.approved else None,
         )
         rewards.append(reward)
-    Reward.objects.bulk_create(rewards)
+    rows.insert(Reward, rewards)
     moves = []
     for reward in rewards:
         if not reward.is_monetary:
