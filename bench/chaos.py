@@ -183,7 +183,7 @@ class Cluster:
         prefix.mkdir(exist_ok=True)
         self.nginx_port = free_port()
         servers = "\n".join(
-            f"        server {HOST}:{port} max_fails=3 fail_timeout=5s;"
+            f"        server {HOST}:{port} max_fails=1 fail_timeout=1s;"
             for port in self.server_ports
         )
         conf = prefix / "nginx.conf"
@@ -748,6 +748,20 @@ async def _run_chaos(args, cluster: Cluster, url: str, bases, key: str, codes: l
     return {"ledger": ledger, "poked": poked, "sending": sending}
 
 
+def nginx_errors(work: Path) -> None:
+    """What nginx said of the upstreams, by kind (why a 502 was answered)."""
+    path = work / "nginx" / "error.log"
+    if not path.exists():
+        return
+    kinds = Counter()
+    for line in path.read_text(errors="replace").splitlines():
+        message = line.split("] ", 1)[-1].split(": ", 1)[-1]
+        message = message.split(" ", 1)[-1] if message.startswith("*") else message
+        kinds[message.split(" while ")[0].split(",")[0][:80]] += 1
+    for message, count in kinds.most_common(4):
+        log(f"nginx: {count} x {message}")
+
+
 def run_chaos(args) -> dict:
     """One chaos run; returns its figures and the checks (also printed)."""
     ensure_tools()
@@ -774,6 +788,7 @@ def run_chaos(args) -> dict:
             jobs = check_jobs(url, outcome["poked"])
             tasks_left = unfinished_tasks(url)
             books_ok, books = check_books(cluster.env)
+            nginx_errors(work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
