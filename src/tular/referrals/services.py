@@ -29,6 +29,7 @@ from tular.referrals.results import (
     SaleResult,
     SignupResult,
 )
+from tular.rewards import rows
 from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
 from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund
@@ -200,7 +201,7 @@ def track_signup(
             friend, _ = participant_enrol(
                 program=program, email=email, external_id=customer_external_id, name=name
             )
-        referral = Referral.objects.create(
+        referral = Referral(
             workspace=workspace,
             program=program,
             participant=participant,
@@ -216,6 +217,8 @@ def track_signup(
             user_agent=user_agent[:500],
             created_at=at,
         )
+        rows.insert(Referral, [referral])  # no post_save: the day is announced here
+        figures_changed(program_id=program.pk, moments=[at])
         webhook_events.referral_created(referral)
         rewards = rewards_grant(
             referral=referral, occurrence=signup_occurrence(program=program, at=at)
@@ -275,7 +278,7 @@ def track_sale(
             return SaleResult(attributed=False)
         if invoice_id and _invoice_recorded(workspace_id=workspace.pk, invoice_id=invoice_id):
             raise Conflict(f"invoice {invoice_id!r} was already recorded as a sale")
-        conversion = Conversion.objects.create(
+        conversion = Conversion(
             workspace=workspace,
             program=referral.program,
             referral=referral,
@@ -286,10 +289,13 @@ def track_sale(
             event=event,
             occurred_at=at,
         )
+        rows.insert(Conversion, [conversion])  # no post_save: the days are announced below
+        changed_days = [at, referral.created_at]
         first_sale_at = referral.first_sale_at
         if first_sale_at is None or at < first_sale_at:
             Referral.objects.filter(pk=referral.pk).update(first_sale_at=at)
-            figures_changed(program_id=referral.program_id, moments=[first_sale_at, at])
+            changed_days.append(first_sale_at)
+        figures_changed(program_id=referral.program_id, moments=changed_days)
         rewards = []
         if referral.cancelled_at is None or at < referral.cancelled_at:
             rewards = rewards_grant(
