@@ -9,11 +9,7 @@ Only the use cases in `referrals/services.py` call `once`; callers (the API, Str
 call the use cases.
 """
 
-import contextlib
-import fcntl
 import json
-import os
-import threading
 from collections.abc import Callable
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,46 +19,11 @@ from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.referrals.models import TrackedEvent
 
-_local = threading.local()
-
 
 def unique_row(queryset):
     """The row of a lookup by a unique key, or None: `queryset[:1]` without the ORDER BY that
     `.first()` adds (measured: resolving it costs more than the query on the hot path)."""
     return next(iter(queryset[:1]), None)
-
-
-@contextlib.contextmanager
-def writers_in_turn():
-    """On SQLite, tracked events queue for the database's one write lock on a file lock.
-
-    SQLite lets one transaction write at a time; a writer that finds the lock taken polls it,
-    sleeping 1, 2, 5, 10, 15, 20, 25 … 100 ms between tries (its busy handler), so under a
-    steady stream of events the server processes mostly sleep while the lock is free
-    (measured: a few dozen events/s on two processes). An exclusive `flock` on a file beside
-    the database hands the turn over at once, in order, across processes and threads (one
-    open file per thread); the kernel drops it if a process dies. Only around a transaction
-    this function opens: inside an outer transaction (a test, a use case calling another) the
-    write lock is held already. PostgreSQL needs none of it (row locks, no database lock)."""
-    if connection.vendor != "sqlite" or connection.in_atomic_block:
-        yield
-        return
-    name = str(connection.settings_dict["NAME"])
-    held = getattr(_local, "lock", None)
-    if held is None or held[0] != name:
-        if held is not None:
-            os.close(held[1])
-        path = f"{name}-writers.lock" if not name.startswith(("file:", ":memory:")) else None
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600) if path else -1
-        held = _local.lock = (name, fd)
-    if held[1] < 0:  # an in-memory database: one connection, nothing to queue
-        yield
-        return
-    fcntl.flock(held[1], fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(held[1], fcntl.LOCK_UN)
 
 
 _TABLE = TrackedEvent._meta.db_table
@@ -104,7 +65,7 @@ def once[R](
     """Run `run(event)` once per (workspace, event_id), in one transaction with the event row.
     A repeat returns `result.from_record(first record, first_time=False)`."""
     try:
-        with writers_in_turn(), transaction.atomic():
+        with transaction.atomic():
             event = _claim(workspace=workspace, event_id=event_id, kind=kind)
             outcome = run(event)
             _answer(event, outcome.record())
