@@ -154,6 +154,7 @@ class Cluster:
     worker_procs: dict[int, subprocess.Popen] = field(default_factory=dict)
     kills: Counter = field(default_factory=Counter)
     nginx_port: int = 0
+    receiver: object = None
 
     @property
     def tular(self) -> list[str]:
@@ -242,6 +243,43 @@ async def chaos_monkey(cluster: Cluster, stop: asyncio.Event, every: float, unti
         cluster.kill(cluster.worker_procs[worker], "worker")
         cluster.start_server(server)
         cluster.start_worker(worker)
+
+
+# ---------------------------------------------------------------- the webhook receiver
+
+
+class Receiver:
+    """A webhook receiver on loopback, in a thread: answers 204 and counts the deliveries by
+    their `webhook-id` (a delivery may come twice: at least once is the promise)."""
+
+    def __init__(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.ids: Counter = Counter()
+        lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with lock:
+                    outer.ids[self.headers.get("webhook-id", "")] += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer((HOST, 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 # ---------------------------------------------------------------- the database
@@ -654,6 +692,39 @@ def unfinished_jobs(url: str, poked: list) -> int:
     return len(expected - done)
 
 
+# A pending delivery that nothing will retry: neither its lease (an attempt under way, or a
+# worker that died in it: webhooks.delivery.LEASE, 5 minutes) nor its next attempt is ahead.
+OVERDUE = (
+    "status = 'pending' AND (leased_until IS NULL OR leased_until < now()) "
+    "AND next_attempt_at < now() - interval '20 seconds'"
+)
+
+
+def pending_deliveries(url: str) -> int:
+    """Deliveries not done yet that are not waiting for a lease or a retry time."""
+    return sql(url, f"SELECT count(*) FROM webhooks_delivery WHERE {OVERDUE}")[0][0]
+
+
+def check_webhooks(url: str, receiver: Receiver) -> dict:
+    by_status = dict(sql(url, "SELECT status, count(*) FROM webhooks_delivery GROUP BY status"))
+    referrals = sql(url, "SELECT count(*) FROM referrals_referral")[0][0]
+    waiting = sql(
+        url,
+        "SELECT count(*) FROM webhooks_delivery WHERE status = 'pending' AND "
+        "(leased_until > now() OR next_attempt_at > now())",
+    )[0][0]
+    received = {key for key in receiver.ids if key}
+    return {
+        "deliveries": sum(by_status.values()),
+        "by_status": by_status,
+        "referrals": referrals,
+        "waiting": waiting,
+        "overdue": sql(url, f"SELECT count(*) FROM webhooks_delivery WHERE {OVERDUE}")[0][0],
+        "received": len(received),
+        "again": sum(count - 1 for count in receiver.ids.values() if count > 1),
+    }
+
+
 def unfinished_tasks(url: str) -> int:
     """Tasks running, or ready to run now (not those waiting for a later retry)."""
     return sql(
@@ -690,6 +761,8 @@ def cluster_up(args, work: Path):
             # One key drives the whole run: no rate limit in the way of the measure.
             TULAR_API_RATE_LIMIT="10000000/min",
             TULAR_REDIRECT_CACHE_SECONDS="2",
+            # The webhook receiver is this process, on loopback.
+            TULAR_WEBHOOKS_ALLOW_PRIVATE="true",
         )
         tular = [sys.executable, "-m", "tular.cli"]
         created = subprocess.run(
@@ -716,6 +789,16 @@ def cluster_up(args, work: Path):
                 bases = [f"http://{HOST}:{cluster.nginx_port}"]
             base = bases[0]
             api_post(base, key, "/api/v1/programs", PROGRAM)
+            # Every sign-up's referral.created goes out as a webhook: tasks for the workers,
+            # killed while they deliver.
+            receiver = Receiver()
+            cluster.receiver = receiver
+            api_post(
+                base,
+                key,
+                "/api/v1/webhook-endpoints",
+                {"url": f"http://{HOST}:{receiver.port}/hook", "events": ["referral.created"]},
+            )
             codes = [
                 api_post(
                     base,
@@ -728,6 +811,8 @@ def cluster_up(args, work: Path):
             yield cluster, url, bases, key, codes
         finally:
             procs.stop_all()
+            if cluster.receiver is not None:
+                cluster.receiver.close()
 
 
 async def _run_chaos(args, cluster: Cluster, url: str, bases, key: str, codes: list) -> dict:
@@ -781,12 +866,15 @@ def run_chaos(args) -> dict:
             # The due jobs a killed worker held wait out their lease; then all are done.
             deadline = time.monotonic() + args.drain_seconds
             while time.monotonic() < deadline and (
-                unfinished_jobs(url, outcome["poked"]) or unfinished_tasks(url)
+                unfinished_jobs(url, outcome["poked"])
+                or unfinished_tasks(url)
+                or pending_deliveries(url)
             ):
                 time.sleep(1)
             events = check_events(url, ledger)
             jobs = check_jobs(url, outcome["poked"])
             tasks_left = unfinished_tasks(url)
+            webhooks = check_webhooks(url, cluster.receiver)
             books_ok, books = check_books(cluster.env)
             nginx_errors(work)
     finally:
@@ -809,6 +897,7 @@ def run_chaos(args) -> dict:
         "books": books,
         "jobs": jobs,
         "tasks_left": tasks_left,
+        "webhooks": webhooks,
         "kills": dict(cluster.kills),
         "rate": acked / elapsed if elapsed else 0.0,
         "p50_ms": percentile(ledger.latencies, 0.50),
@@ -822,6 +911,13 @@ def run_chaos(args) -> dict:
         and jobs["missing"] == 0
         and jobs["doubled"] == 0
         and tasks_left == 0
+        # one delivery per referral, each delivered or waiting for its retry (a lost task
+        # would leave one pending that nothing retries: overdue)
+        and webhooks["deliveries"] == webhooks["referrals"]
+        and webhooks["by_status"].get("succeeded", 0) + webhooks["waiting"]
+        == webhooks["deliveries"]
+        and webhooks["overdue"] == 0
+        and webhooks["received"] >= webhooks["by_status"].get("succeeded", 0)
     )
     print_chaos(args, result, events)
     return result
@@ -831,6 +927,7 @@ def print_chaos(args, r: dict, events: dict) -> None:
     jobs = r["jobs"]
     kinds = ", ".join(f"{kind} {r['acked_by_kind'].get(kind, 0)}" for kind, _ in MIX)
     front = "the client to each" if args.direct else "behind nginx"
+    hooks = r["webhooks"]
     lines = [
         f"chaos: {args.servers} x tular serve ({front}) + {args.workers} x tular worker, "
         f"PostgreSQL; {args.duration:g} s at {args.rate:g} events/s; SIGKILL of one serve and "
@@ -844,7 +941,10 @@ def print_chaos(args, r: dict, events: dict) -> None:
         f"ledger balanced: {'yes' if r['books_ok'] else 'NO'} ({r['books']})",
         f"due jobs: {jobs['due']} made due, done exactly once {jobs['once']}, missing "
         f"{jobs['missing']}, doubled {jobs['doubled']} ({jobs['runs']} runs in all)",
-        f"tasks left unfinished: {r['tasks_left']}",
+        f"tasks left unfinished: {r['tasks_left']}; webhooks: {hooks['deliveries']} deliveries "
+        f"for {hooks['referrals']} referrals, {hooks['by_status']} (pending: waiting for the "
+        f"lease of a killed worker or a retry {hooks['waiting']}, overdue {hooks['overdue']}), "
+        f"received {hooks['received']} (again: {hooks['again']})",
         f"acknowledged: {r['rate']:.0f} events/s, p50 {r['p50_ms']:.0f} ms, "
         f"p99 {r['p99_ms']:.0f} ms (retries included); answers {r['statuses']}",
         "chaos: PASS" if r["ok"] else "chaos: FAIL",
