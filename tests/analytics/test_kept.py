@@ -174,3 +174,20 @@ def test_figures_not_looked_at_for_two_weeks_are_dropped(quiet):
     finally:
         clock.freeze(None)
     assert not KeptFigure.objects.exists()
+
+
+def test_the_dashboards_use_the_figure_kept_at_the_last_pass_while_a_change_waits(quiet):
+    Source.will_give(1, 2, 3)
+    assert ask(quiet) == 1
+    change(quiet, date(2026, 3, 10))
+    with kept.as_of_last_pass():
+        assert ask(quiet) == 1  # as the rollups: not yet the waiting change
+    assert ask(quiet) == 2  # the API: exact
+    with kept.as_of_last_pass():
+        assert ask(quiet, period=Period(date(2026, 3, 2), date(2026, 3, 31))) == 3  # new: kept
+    Source.will_give(4)
+    rollups_catch_up(click_lag_seconds=0)  # the pass: computed again (looked at lately)
+    assert Source.calls >= 1
+    with kept.as_of_last_pass():
+        assert ask(quiet) == 4
+    assert ask(quiet) == 4  # nothing waits now: the API finds it kept too

@@ -19,6 +19,11 @@ rollups and referrer stats, so:
 The marks are read before the versions (see `kept`): reading them the other way round could
 see the old version and then no mark, between the job's two steps.
 
+The console's dashboards ask `as_of_last_pass()`: a figure kept at the job's last pass is used
+even while a newer change waits for the next one, exactly as the daily rollups beside it are. A
+busy program, with a change waiting almost always, then still finds its figures kept; the API
+stays exact.
+
 Each kind of figure is a `recipe` (registered where it is computed: analytics.measures,
 analytics.tree): how to compute it from (programs, period, extra), how to store it as JSON, and
 which days it reads — the period's, from its first day on (`open_ended`: the tree's "friends who
@@ -34,6 +39,8 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -145,6 +152,21 @@ def _keep(kind: str, ids: list[str], period: Period, extra: str, stamp: str, val
         pass
 
 
+_AS_OF_LAST_PASS: ContextVar[bool] = ContextVar("kept_as_of_last_pass", default=False)
+
+
+@contextmanager
+def as_of_last_pass():
+    """Within: a kept figure is used even while a change of its days waits for the job, as the
+    daily rollups are (the dashboards: as of the job's last pass, never more than a pass
+    behind). Outside (the API), such a figure is computed from the source rows."""
+    token = _AS_OF_LAST_PASS.set(True)
+    try:
+        yield
+    finally:
+        _AS_OF_LAST_PASS.reset(token)
+
+
 def kept(kind: str, *, programs: Iterable, period: Period, extra: str = "") -> Any:
     """The `kind` figure of the programs over `period`, kept (see the module); `extra` tells
     apart two figures of one kind and period (e.g. as of which day)."""
@@ -157,7 +179,7 @@ def kept(kind: str, *, programs: Iterable, period: Period, extra: str = "") -> A
     if not ids:
         return compute()
     first, last = _reads(r, period)
-    if _pending(ids, first, last):
+    if not _AS_OF_LAST_PASS.get() and _pending(ids, first, last):
         return compute()
     stamp = _stamp(ids, first, last)  # after the marks: see the module
     key = _digest(kind, ids, period, extra)

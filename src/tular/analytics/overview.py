@@ -44,10 +44,12 @@ class Todo:
     count: int
 
 
-def workspace_todo(*, workspace) -> list[Todo]:
+def workspace_todo(*, workspace, programs: list | None = None) -> list[Todo]:
     """What needs doing now, in the order a manager should do it. Counts by status over the
-    (status, ...) and (program, status, ...) indexes, the programs as a literal list."""
-    programs = programs_of(workspace=workspace)
+    (status, ...) and (program, status, ...) indexes, the programs as a literal list (the
+    workspace's, read here when not given)."""
+    if programs is None:
+        programs = programs_of(workspace=workspace)
     by_status = dict(
         Reward.objects.filter(
             program__in=programs, status__in=[RewardStatus.needs_review, RewardStatus.pending]
@@ -144,14 +146,19 @@ def month_periods(today: date) -> tuple[Period, Period]:
 
 
 def month_against_last(
-    *, workspace, now: datetime | None = None, pending_clicks: dict[date, int] | None = None
+    *,
+    workspace,
+    now: datetime | None = None,
+    pending_clicks: dict[date, int] | None = None,
+    programs: list | None = None,
 ) -> dict:
     """This month so far (its UTC days through today) against the same days of last month:
     a fair comparison on any day. `pending_clicks` ({day: clicks} not yet rolled up) is read
     here when not given."""
     today = utc_day(now or clock.now())
     current_period, last_period = month_periods(today)
-    programs = programs_of(workspace=workspace)
+    if programs is None:
+        programs = programs_of(workspace=workspace)
     if pending_clicks is None:
         pending_clicks = uncounted_clicks(
             programs=programs, first=last_period.first, last=current_period.last
@@ -195,12 +202,14 @@ def daily_series(
     days: int = CHART_DAYS,
     now: datetime | None = None,
     pending_clicks: dict[date, int] | None = None,
+    programs: list | None = None,
 ) -> dict:
     """Clicks, sign-ups and sales per UTC day over the last `days` days (today included): one
     grouped query over the rollups, plus the clicks not yet rolled up."""
     today = utc_day(now or clock.now())
     first = today - timedelta(days=days - 1)
-    programs = programs_of(workspace=workspace)
+    if programs is None:
+        programs = programs_of(workspace=workspace)
     if pending_clicks is None:
         pending_clicks = uncounted_clicks(programs=programs, first=first, last=today)
     by_key = {key: name for name, key in SERIES_KEYS.items()}
@@ -229,17 +238,26 @@ def daily_series(
     }
 
 
-def overview_figures(*, workspace, days: int = CHART_DAYS, now: datetime | None = None) -> dict:
+def overview_figures(
+    *,
+    workspace,
+    days: int = CHART_DAYS,
+    now: datetime | None = None,
+    programs: list | None = None,
+) -> dict:
     """The month's comparison and the daily series together, reading the clicks not yet rolled
     up once for both: {"month": month_against_last(...), "series": daily_series(...)}."""
     now = now or clock.now()
     today = utc_day(now)
     _current, last_period = month_periods(today)
     first = min(last_period.first, today - timedelta(days=days - 1))
-    pending = uncounted_clicks(programs=programs_of(workspace=workspace), first=first, last=today)
+    if programs is None:
+        programs = programs_of(workspace=workspace)
+    pending = uncounted_clicks(programs=programs, first=first, last=today)
+    common = {"workspace": workspace, "now": now, "pending_clicks": pending, "programs": programs}
     return {
-        "month": month_against_last(workspace=workspace, now=now, pending_clicks=pending),
-        "series": daily_series(workspace=workspace, days=days, now=now, pending_clicks=pending),
+        "month": month_against_last(**common),
+        "series": daily_series(days=days, **common),
     }
 
 
@@ -259,13 +277,22 @@ class _Unindexed(Func):
         return f"+{sql}", params
 
 
-def top_referrers(*, workspace, days: int = 30, limit: int = 5, now: datetime | None = None):
+def top_referrers(
+    *,
+    workspace,
+    days: int = 30,
+    limit: int = 5,
+    now: datetime | None = None,
+    programs: list | None = None,
+):
     """The participants who brought the most referrals over the last `days` days (ties by
     name among the leaders read), each with `recent` = that number: one grouped query over the
     (program, created_at, participant) index, then the few participants."""
     since = (now or clock.now()) - timedelta(days=days)
+    if programs is None:
+        programs = programs_of(workspace=workspace)
     ranked = list(
-        Referral.objects.filter(program__in=programs_of(workspace=workspace), created_at__gte=since)
+        Referral.objects.filter(program__in=programs, created_at__gte=since)
         .annotate(referrer=_Unindexed(F("participant_id")))
         .values("referrer")
         .annotate(n=Count("*"))

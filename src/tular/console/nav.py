@@ -26,9 +26,9 @@ def _overdue_leads(request) -> int:
     workspace = getattr(request, "workspace", None)
     if workspace is None:
         return 0
-    from tular.console.views.pipeline.common import overdue_count
+    from tular.console.views.pipeline.common import overdue_count_of
 
-    return overdue_count(workspace)
+    return overdue_count_of(request)
 
 
 MAIN = [

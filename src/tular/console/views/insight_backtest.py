@@ -19,6 +19,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from tular.analytics import backtest as backtests
+from tular.analytics.kept import as_of_last_pass
 from tular.analytics.metrics import Period
 from tular.analytics.models import SavedBacktest
 from tular.analytics.tree import tree_of, tree_summary
@@ -117,9 +118,15 @@ def _context(request, program, form, period: Period, run: SavedBacktest | None) 
         "participants_more": max(0, len(result["participants"]) - SHOWN) if result else 0,
         "runs": runs,
         "formats": FORMATS,
-        "tree": tree_summary(program=program, period=period),
+        "tree": _tree(program, period),
         "period": period,
     }
+
+
+@as_of_last_pass()
+def _tree(program, period):
+    """The program's tree as of the job's last pass (analytics.kept), as the dashboards."""
+    return tree_summary(program=program, period=period)
 
 
 @console_view(change=True)

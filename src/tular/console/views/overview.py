@@ -5,9 +5,11 @@ from django.urls import path, reverse
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
+from tular.analytics import kept
+from tular.analytics.measures import programs_of
 from tular.analytics.overview import overview_figures, top_referrers, workspace_todo
 from tular.console.access import console_view
-from tular.console.views.pipeline.common import overdue_count
+from tular.console.views.pipeline.common import overdue_count_of
 
 # What each to-do says and where it leads (a console list filtered to it).
 TODO_TEXT = {
@@ -37,9 +39,9 @@ FIGURE_LABELS = {
 }
 
 
-def _todo_items(workspace) -> list[dict]:
+def _todo_items(request, programs) -> list[dict]:
     items = []
-    for todo in workspace_todo(workspace=workspace):
+    for todo in workspace_todo(workspace=request.workspace, programs=programs):
         label, icon, url_name, query = TODO_TEXT[todo.key]
         items.append(
             {
@@ -50,7 +52,7 @@ def _todo_items(workspace) -> list[dict]:
                 "url": reverse(url_name) + query,
             }
         )
-    overdue = overdue_count(workspace)
+    overdue = overdue_count_of(request)
     if overdue:  # shown once a lead is late (a workspace without a pipeline never sees it)
         items.insert(
             0,
@@ -95,11 +97,13 @@ def _weeks(series) -> list[dict]:
 
 
 @console_view()
+@kept.as_of_last_pass()
 def overview(request):
     workspace = request.workspace
-    figures_and_series = overview_figures(workspace=workspace)  # UTC days, from the rollups
+    programs = programs_of(workspace=workspace)  # once, for every figure below
+    figures_and_series = overview_figures(workspace=workspace, programs=programs)  # UTC days
     month, series = figures_and_series["month"], figures_and_series["series"]
-    todo = _todo_items(workspace)
+    todo = _todo_items(request, programs)
     figures = [
         {**figure.__dict__, "label": FIGURE_LABELS[figure.key]} for figure in month["figures"]
     ]
@@ -113,7 +117,7 @@ def overview(request):
             "figures": figures,
             "chart": _chart(series),
             "weeks": _weeks(series),
-            "top": top_referrers(workspace=workspace),
+            "top": top_referrers(workspace=workspace, programs=programs),
         },
     )
 

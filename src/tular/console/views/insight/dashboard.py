@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from tular.analytics import bands as bands_module
-from tular.analytics import entries, measures, scorecard, survey
+from tular.analytics import entries, kept, measures, scorecard, survey
 from tular.analytics.metrics import Period
 from tular.console.access import console_view
 from tular.console.views.insight import goals_view
@@ -631,6 +631,7 @@ def _scorecard_table(checks) -> tuple[list, list]:
 
 
 @console_view()
+@kept.as_of_last_pass()
 def dashboard(request):
     workspace = request.workspace
     today = clock.now().date()

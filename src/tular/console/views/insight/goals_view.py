@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from tular.analytics import goals
+from tular.analytics import goals, kept
 from tular.analytics.models import GoalMetric
 from tular.console.access import actor_of, can_change, console_view
 from tular.console.forms import OnceTokenField, spend_token
@@ -193,6 +193,7 @@ class GoalForm(StyledForm, forms.Form):
         return data
 
 
+@kept.as_of_last_pass()
 def _page(request, *, form=None, status=200):
     today = clock.now().date()
     program = chosen_program(request)

@@ -58,6 +58,14 @@ def overdue_count(workspace) -> int:
     return overdue(Referral.objects.filter(workspace=workspace)).count()
 
 
+def overdue_count_of(request) -> int:
+    """`overdue_count` of the request's workspace, counted once per request (the overview's
+    card and the nav's badge ask both)."""
+    if not hasattr(request, "_tular_overdue"):
+        request._tular_overdue = overdue_count(request.workspace)
+    return request._tular_overdue
+
+
 def queue(workspace, *, now=None):
     """(open leads: most overdue first, then due soonest; dark leads due another try)."""
     now = now or clock.now()
