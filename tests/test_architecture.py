@@ -20,9 +20,9 @@ LAYERS = [
     {"webhooks"},
     {"programs"},
     {"participants"},
-    {"tracking", "rewards"},
+    {"tracking", "rewards", "deals"},
     {"referrals"},
-    {"analytics"},
+    {"analytics", "partners"},
     {"integrations"},
     {"api", "demo", "console", "portal"},
 ]
