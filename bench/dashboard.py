@@ -232,8 +232,8 @@ def bench_target(target: str, args, work: Path) -> bool:
     try:
         port = free_port()
         print(f"\n## {target}")
-        if reuse is None:
-            generate(data_dir, port, database_url, env, args)
+        if reuse is None or (not database_url and not (data_dir / "tular.sqlite3").exists()):
+            generate(data_dir, port, database_url, env, args)  # a new --data-dir is kept
         created = subprocess.run(
             [sys.executable, "-m", "tular.cli", "apikey", "create"],
             env=env,
@@ -298,7 +298,7 @@ def main() -> int:
     parser.add_argument("--cold-requests", type=int, default=5)
     parser.add_argument(
         "--data-dir",
-        help="an existing data dir (generated before; its history is reused, one target)",
+        help="a data dir to keep: generated into when new (SQLite), reused when it exists (one target)",
     )
     parser.add_argument("--database-url", help="with --data-dir: its PostgreSQL database")
     parser.add_argument("--redirect-seconds", type=float, default=10)
