@@ -298,7 +298,8 @@ def main() -> int:
     parser.add_argument("--cold-requests", type=int, default=5)
     parser.add_argument(
         "--data-dir",
-        help="a data dir to keep: generated into when new (SQLite), reused when it exists (one target)",
+        help="a data dir to keep: generated into when new (SQLite), reused when it exists "
+        "(one target)",
     )
     parser.add_argument("--database-url", help="with --data-dir: its PostgreSQL database")
     parser.add_argument("--redirect-seconds", type=float, default=10)
