@@ -41,6 +41,19 @@ def format_money(amount_minor: int, currency: str, locale: str = "id") -> str:
     return text.replace("\xa0", "")
 
 
+def round_for_display(amount_minor: int, currency: str) -> int:
+    """An amount rounded half-even to the digits people read the currency in (CLDR's: IDR
+    whole rupiah, USD cents), still in ISO minor units: an average shown on a card reads
+    Rp1.807.367, not Rp1.807.366,67. Never for amounts that are paid or booked."""
+    from babel.numbers import get_currency_precision
+
+    drop = max(0, minor_units(currency) - get_currency_precision(currency))
+    if drop == 0:
+        return int(amount_minor)
+    step = 10**drop
+    return share_half_even(int(amount_minor), 1, step) * step
+
+
 def share_half_even(amount: int, numerator, denominator=1) -> int:
     """amount * numerator / denominator in minor units, rounded half-even once, exactly
     (numerator may be a Decimal such as a percentage / 100). The one rounding of money."""

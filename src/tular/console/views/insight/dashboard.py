@@ -35,7 +35,7 @@ from tular.console.views.insight.common import (
     workspace_currency,
 )
 from tular.core import clock
-from tular.core.money import format_money
+from tular.core.money import format_money, round_for_display
 from tular.core.templatetags.ui import babel_locale
 
 TIMES = "\u00d7"  # the multiplication sign
@@ -117,8 +117,9 @@ def _months_text(value) -> str:
 
 
 def _money_texts(amounts: dict | None) -> list[str]:
+    """Cards' amounts (sums and averages) in the digits people read the currency in."""
     return [
-        format_money(amount, currency, babel_locale())
+        format_money(round_for_display(amount, currency), currency, babel_locale())
         for currency, amount in sorted((amounts or {}).items())
         if amount is not None
     ]
