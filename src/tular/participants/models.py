@@ -39,6 +39,16 @@ class Participant(models.Model):
     leaderboard_consent = models.BooleanField(
         _("name on the leaderboard"), default=False, db_default=False
     )
+    # A partner's tier in its program (tular.partners moves it; the reward engine pays its
+    # rate). None: not a partner, or a partner in no tier yet.
+    tier = models.ForeignKey(
+        "programs.PartnerTier",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participants",
+        verbose_name=_("tier"),
+    )
 
     class Meta:
         verbose_name = _("participant")

@@ -180,3 +180,52 @@ class LandingStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program_id} {self.language}/{self.variant}"
+
+
+class PartnerRateKind(models.TextChoices):
+    """What a partner tier's rate is: a commission on the partner's sales, or a reseller's
+    margin (the share of the list price the reseller keeps, R21: 20-40 %, more for volume).
+    Either way the reward engine pays it as the partner's percent of a sale."""
+
+    commission = "commission", _("commission")
+    margin = "margin", _("reseller margin")
+
+
+class PartnerTier(models.Model):
+    """A level of a partner program (Registered, Silver, Gold…), ranked: a higher rank is a
+    better tier. Its rate, when set, replaces the percent of the program's percent-of-sale
+    rules for the referrer when a partner in this tier earns (tular.rewards.engine). Kept
+    here, below rewards, so the engine reads it without importing the partners app, which
+    moves partners between tiers (tular.partners.tiers)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="partner_tiers")
+    name = models.CharField(_("name"), max_length=80)
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    rate_kind = models.CharField(
+        _("rate is"),
+        max_length=16,
+        choices=PartnerRateKind.choices,
+        default=PartnerRateKind.commission,
+    )
+    # A percent as the rules write it ("12.5"); None: the program's own rules apply unchanged.
+    rate = models.DecimalField(_("rate (%)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    badge = models.CharField(_("badge"), max_length=40, blank=True, default="")
+    description = models.CharField(_("description"), max_length=500, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("partner tier")
+        verbose_name_plural = _("partner tiers")
+        ordering = ["program_id", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "rank"], name="partner_tier_rank"),
+            models.UniqueConstraint(fields=["program", "name"], name="partner_tier_name"),
+            models.CheckConstraint(
+                condition=models.Q(rate__isnull=True) | models.Q(rate__gt=0, rate__lte=100),
+                name="partner_tier_rate_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

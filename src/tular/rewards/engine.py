@@ -27,6 +27,11 @@ class Occurrence:
     # Distinct customers this referrer referred who have paid, this one included.
     paying_customers: int = 0
     monetary_rewards_allowed: bool = True
+    # The referrer's partner tier rate (`programs.PartnerTier.rate`), when the referrer is a
+    # partner in a tier that has one: it replaces the percent of every percent-of-sale rule
+    # whose recipient is the referrer (and the volume tiers inside such a rule). Fixed
+    # amounts, perks and the friend's rewards are not changed.
+    partner_tier_percent: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -110,11 +115,15 @@ def _evaluate_rule(index: int, rule: Rule, occ: Occurrence, earned: int) -> Rewa
     if rule.kind == RewardKind.perk:
         return replace(base, perk=rule.perk)
 
-    tier = _tier(rule, occ)
+    partner_rate = _partner_rate(rule, occ)
+    tier = _tier(rule, occ) if partner_rate is None else None
     if rule.kind == RewardKind.percent:
         if occ.sale_amount is None or occ.sale_amount <= 0:
             return None
-        rate = tier.percent if tier is not None else rule.percent
+        if partner_rate is not None:
+            rate = partner_rate
+        else:
+            rate = tier.percent if tier is not None else rule.percent
         amount = percent_of(occ.sale_amount, rate)
         currency = occ.currency  # a percentage is paid in the sale's own currency
     else:
@@ -160,6 +169,15 @@ def _sale_in_duration(rule: Rule, occ: Occurrence) -> bool:
     if rule.duration_months == 0:
         return False
     return occ.occurred_at < add_months(first, rule.duration_months)
+
+
+def _partner_rate(rule: Rule, occ: Occurrence) -> Decimal | None:
+    """The partner tier's rate when it applies to `rule`: a percent rule for the referrer."""
+    if occ.partner_tier_percent is None:
+        return None
+    if rule.kind != RewardKind.percent or rule.recipient != Recipient.referrer:
+        return None
+    return occ.partner_tier_percent
 
 
 def _tier(rule: Rule, occ: Occurrence) -> Tier | None:

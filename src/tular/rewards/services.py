@@ -13,6 +13,7 @@ from tular.core import clock
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
+from tular.programs.models import PartnerTier
 from tular.programs.rules import Recipient, RewardKind, Rule, parsed_rules
 from tular.rewards import ledger, rows, webhook_events
 from tular.rewards.engine import Occurrence, cap_period_bounds, evaluate
@@ -86,6 +87,8 @@ def rewards_grant(
             paying_customers=count,
         )
         facts = occurrence if paying is None else replace(occurrence, paying_customers=paying)
+        if recipient == Recipient.referrer and occurrence.trigger == "sale":
+            facts = _with_partner_rate(facts, participant=participant, rules=rules)
         earning += [
             (participant, draft)
             for draft in evaluate(rules=rules, occurrence=facts, earned_in_cap_period=earned)
@@ -94,6 +97,18 @@ def rewards_grant(
     if not earning:
         return []
     return _store(referral=referral, earning=earning, conversion=conversion, occurrence=occurrence)
+
+
+def _with_partner_rate(occurrence: Occurrence, *, participant, rules) -> Occurrence:
+    """The occurrence with the referrer's partner tier rate (one query, only for a participant
+    in a tier, and only when a percent rule could use it)."""
+    tier_id = getattr(participant, "tier_id", None)
+    if tier_id is None or occurrence.partner_tier_percent is not None:
+        return occurrence
+    if not any(rule.kind == RewardKind.percent for rule in rules):
+        return occurrence
+    rate = PartnerTier.objects.filter(pk=tier_id).values_list("rate", flat=True).first()
+    return occurrence if rate is None else replace(occurrence, partner_tier_percent=rate)
 
 
 def _facts(*, participant_id, rules, capped: list[int], at, paying_customers):
