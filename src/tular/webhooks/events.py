@@ -15,6 +15,9 @@ REFERRAL_STATUS_CHANGED = "referral.status_changed"
 REWARD_CREATED = "reward.created"
 REWARD_STATUS_CHANGED = "reward.status_changed"
 PAYOUT_PAID = "payout.paid"
+DEAL_REGISTERED = "deal.registered"
+DEAL_CONFLICT = "deal.conflict"
+DEAL_STATUS_CHANGED = "deal.status_changed"
 
 # Sent only on request, to the one endpoint asked ("send a test event"), whatever it subscribes.
 TEST = "webhook.test"
@@ -37,6 +40,15 @@ CATALOGUE = [
         _("A reward was approved, rejected, released from its hold, reversed or paid."),
     ),
     EventType(PAYOUT_PAID, _("A payout was marked paid.")),
+    EventType(DEAL_REGISTERED, _("A partner registered a deal that now holds its account.")),
+    EventType(
+        DEAL_CONFLICT,
+        _("A partner registered a deal for an account another registration holds."),
+    ),
+    EventType(
+        DEAL_STATUS_CHANGED,
+        _("A deal was approved, rejected, won, lost or expired."),
+    ),
 ]
 EVENT_TYPES = tuple(event.name for event in CATALOGUE)
 
