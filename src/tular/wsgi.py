@@ -1,6 +1,7 @@
 """WSGI entry point, served by granian (`tular serve`).
 
-`application` is Django behind the fast path for `/r/` (tular.tracking.fastpath). Granian
+`application` is Django behind the fast paths for `/r/` (tular.tracking.fastpath) and for
+`POST /api/v1/track/sale` and `/track/signup` (tular.api.fastpath). Granian
 loads `serving_application()` in each of its worker processes: the same application, and a
 background thread that loads the rest of the URL map (the API, the Stripe webhook) while the
 worker already answers, so a fresh server answers `/healthz` as soon as it listens.
@@ -14,12 +15,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tular.settings")
 
 from django.core.wsgi import get_wsgi_application
 
+from tular.api import fastpath as api_fastpath
 from tular.tracking.fastpath import wrap
 
 logger = logging.getLogger(__name__)
 
 django_application = get_wsgi_application()
-application = wrap(django_application)
+application = wrap(api_fastpath.wrap(django_application))
 
 
 def serving_application():

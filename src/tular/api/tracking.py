@@ -1,8 +1,10 @@
 """/api/v1/track/*: parse, call the use case in `referrals.services`, shape its result."""
 
+import json
 from dataclasses import asdict
 
 from ninja import Router, Status
+from ninja.responses import NinjaJSONEncoder
 
 from tular.api.auth import any_key
 from tular.api.schemas import (
@@ -29,6 +31,41 @@ def _answer(result) -> Status:
     return Status(201 if result.first_time else 200, body)
 
 
+# What the WSGI fast path (api/fastpath.py) shares with the handlers below: the call of the
+# use case, and the answer as ninja shapes and renders it.
+_OUT = {"sale": SaleOut, "signup": SignupOut}
+
+
+def use_case(kind: str, *, workspace, payload):
+    if kind == "sale":
+        return use_cases.track_sale(workspace=workspace, **payload.model_dump())
+    customer = payload.customer
+    return use_cases.track_signup(
+        workspace=workspace,
+        event_id=payload.event_id,
+        customer_external_id=customer.external_id,
+        email=customer.email,
+        name=customer.name,
+        company=customer.company,
+        click_id=payload.click_id,
+        code=payload.code,
+        ip=payload.ip,
+        user_agent=payload.user_agent or "",
+        occurred_at=payload.occurred_at,
+    )
+
+
+def answer_body(kind: str, result) -> tuple[int, dict]:
+    """(status, body) as the handler's response schema gives them."""
+    answer = _answer(result)
+    return answer.status_code, _OUT[kind].model_validate(answer.value).model_dump()
+
+
+def render(body: dict) -> bytes:
+    """The bytes ninja's JSONRenderer writes."""
+    return json.dumps(body, cls=NinjaJSONEncoder).encode()
+
+
 @router.post("/click", response={201: ClickOut, 200: ClickOut}, auth=any_key)
 def track_click(request, payload: ClickIn):
     return _answer(
@@ -46,27 +83,12 @@ def track_click(request, payload: ClickIn):
 
 @router.post("/signup", response={201: SignupOut, 200: SignupOut})
 def track_signup(request, payload: SignupIn):
-    customer = payload.customer
-    return _answer(
-        use_cases.track_signup(
-            workspace=request.workspace,
-            event_id=payload.event_id,
-            customer_external_id=customer.external_id,
-            email=customer.email,
-            name=customer.name,
-            company=customer.company,
-            click_id=payload.click_id,
-            code=payload.code,
-            ip=payload.ip,
-            user_agent=payload.user_agent or "",
-            occurred_at=payload.occurred_at,
-        )
-    )
+    return _answer(use_case("signup", workspace=request.workspace, payload=payload))
 
 
 @router.post("/sale", response={201: SaleOut, 200: SaleOut})
 def track_sale(request, payload: SaleIn):
-    return _answer(use_cases.track_sale(workspace=request.workspace, **payload.model_dump()))
+    return _answer(use_case("sale", workspace=request.workspace, payload=payload))
 
 
 @router.post("/refund", response={201: RefundOut, 200: RefundOut})
