@@ -20,6 +20,7 @@ from tular.api import (
 )
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.backtest import router as backtest_router
+from tular.api.deals import router as deals_router
 from tular.api.insight import router as insight_router
 from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
@@ -55,3 +56,4 @@ api.add_router("", insight_router)
 api.add_router("", recognition_router)
 api.add_router("", backtest_router)
 api.add_router("", insight_people_router)
+api.add_router("/deals", deals_router)

@@ -1,0 +1,395 @@
+"""/api/v1/deals: deal registration (api-v1.md, "Deal registration"; docs/deals.md).
+
+POST /deals registers a partner's opportunity: 201 pending or approved, or a 409 `deal-conflict`
+problem with the new registration's `deal_id` (kept as `conflict`) and `protected_until`, never
+the holder. GET /deals, GET /deals/{id}, POST /deals/{id}/approve|reject|extend|activity|close,
+and the program's settings at /deals/settings/{program}.
+"""
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from ninja import Body, Field, Query, Router, Status
+from pydantic import BaseModel, StringConstraints
+
+from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
+from tular.api.problems import problem
+from tular.core.errors import NotFound
+from tular.core.schemas import Strict
+from tular.deals import services
+from tular.deals.models import PROTECTION_PRESETS, Deal, DealStatus
+from tular.programs.services import program_named_in_body
+from tular.workspaces.audit import Actor
+
+router = Router(tags=["deals"])
+
+StatusName = Literal[tuple(DealStatus.values)]
+
+
+class ContactIn(Strict):
+    name: Annotated[str, StringConstraints(max_length=200)] = ""
+    email: Annotated[str, StringConstraints(max_length=254)] = ""
+
+
+class DealIn(Strict):
+    program: Annotated[str, StringConstraints(max_length=50)] = Field(description="Program slug.")
+    partner_external_id: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The partner's external_id in the program (a participant of kind partner "
+        "or reseller); unknown → 404."
+    )
+    company: Annotated[str, StringConstraints(max_length=200)] = ""
+    domain: Annotated[str, StringConstraints(max_length=300)] = Field(
+        "",
+        description="The company's web domain in any spelling (scheme, www., case, port, path "
+        "and subdomains are ignored: a.example.co.id is example.co.id). An IP address, a public "
+        "e-mail provider or no domain → 422.",
+    )
+    contact: ContactIn
+    estimated_value: int = Field(description="Minor units of `currency`.")
+    currency: Annotated[str, StringConstraints(max_length=3)]
+    qualification: dict[str, bool] = Field(
+        default_factory=dict,
+        description="The checklist: meeting_scheduled, discovery_call, budget_confirmed, "
+        "authority_identified, need_confirmed, timeline_confirmed (or the program's own items).",
+    )
+    country: Annotated[str, StringConstraints(max_length=2)] = Field(
+        "", description="ISO 3166-1 alpha-2; part of the duplicate key when given."
+    )
+    division: Annotated[str, StringConstraints(max_length=100)] = Field(
+        "", description="A division of the company; part of the duplicate key when given."
+    )
+
+
+class DealCreated(BaseModel):
+    id: UUID
+    status: Literal["pending", "approved"]
+    registered_at: datetime
+    expires_at: datetime = Field(description="The end of protection.")
+    review_due_at: datetime | None = Field(description="A pending deal is decided by then.")
+
+
+class HistoryItem(BaseModel):
+    kind: str = Field(description="status, extension or activity.")
+    from_status: str | None
+    to_status: str
+    at: datetime
+    by: str
+    reason: str
+    expires_before: datetime | None
+    expires_after: datetime | None
+
+
+class DealOut(BaseModel):
+    id: UUID
+    program: str
+    partner_id: UUID
+    partner_external_id: str | None
+    company: str
+    domain: str = Field(description="As given.")
+    domain_normalised: str
+    country: str | None
+    division: str | None
+    contact: dict
+    estimated_value: int
+    currency: str
+    qualification: dict[str, bool]
+    missing_checks: list[str] = Field(description="Required checklist items not answered true.")
+    status: StatusName
+    registered_at: datetime
+    review_due_at: datetime | None
+    review_overdue: bool
+    decided_at: datetime | None
+    decided_by: str
+    decision_reason: str
+    expires_at: datetime | None
+    last_activity_at: datetime | None
+    history: list[HistoryItem]
+
+
+def _out(deal: Deal, *, history: bool = True) -> dict:
+    rules = services.settings_for(deal.program)
+    return {
+        "id": deal.pk,
+        "program": deal.program.slug,
+        "partner_id": deal.partner_id,
+        "partner_external_id": deal.partner.external_id,
+        "company": deal.company,
+        "domain": deal.domain,
+        "domain_normalised": deal.domain_normalised,
+        "country": deal.country or None,
+        "division": deal.division or None,
+        "contact": {"name": deal.contact_name, "email": deal.contact_email},
+        "estimated_value": deal.estimated_value,
+        "currency": deal.currency,
+        "qualification": deal.qualification,
+        "missing_checks": services.missing_checks(settings=rules, qualification=deal.qualification),
+        "status": deal.status,
+        "registered_at": deal.registered_at,
+        "review_due_at": deal.review_due_at,
+        "review_overdue": deal.review_overdue,
+        "decided_at": deal.decided_at,
+        "decided_by": deal.decided_by,
+        "decision_reason": deal.decision_reason,
+        "expires_at": deal.expires_at,
+        "last_activity_at": deal.last_activity_at,
+        "history": [
+            {
+                "kind": event.kind,
+                "from_status": event.from_status or None,
+                "to_status": event.to_status,
+                "at": event.at,
+                "by": event.actor,
+                "reason": event.reason,
+                "expires_before": event.expires_before,
+                "expires_after": event.expires_after,
+            }
+            for event in (deal.events.all() if history else [])
+        ],
+    }
+
+
+def _deal(request, deal_id: str) -> Deal:
+    deal = services.deal_get(workspace=request.workspace, deal_id=deal_id)
+    if deal is None:
+        raise NotFound("No deal with this id in this workspace.")
+    return deal
+
+
+@router.post(
+    "",
+    response={201: DealCreated},
+    description="Register a partner's deal. Approved at once when the program approves "
+    "automatically and every required checklist item is true, else pending for review (decide "
+    "by `review_due_at`). When another registration holds the company's account: 409 problem "
+    "`deal-conflict` with `deal_id` (this registration, kept as `conflict` for review) and "
+    "`protected_until`; nothing tells who holds it. Unknown partner → 404; no domain, an IP "
+    "address or a public e-mail provider as domain → 422.",
+)
+def register_deal(request, payload: DealIn):
+    program = program_named_in_body(workspace=request.workspace, slug=payload.program)
+    partner = services.partner_for(program=program, external_id=payload.partner_external_id)
+    result = services.deal_register(
+        program=program,
+        partner=partner,
+        company=payload.company,
+        domain=payload.domain,
+        contact_name=payload.contact.name,
+        contact_email=payload.contact.email,
+        estimated_value=payload.estimated_value,
+        currency=payload.currency,
+        qualification=payload.qualification,
+        country=payload.country,
+        division=payload.division,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    deal = result.deal
+    if result.conflict:
+        return problem(
+            409,
+            "Another partner's registration protects this company's account until "
+            f"{result.protected_until.isoformat().replace('+00:00', 'Z')}; this registration "
+            "is kept as a conflict for review.",
+            slug="deal-conflict",
+            title="Deal conflict",
+            deal_id=str(deal.pk),
+            protected_until=result.protected_until.isoformat().replace("+00:00", "Z"),
+        )
+    return Status(
+        201,
+        {
+            "id": deal.pk,
+            "status": deal.status,
+            "registered_at": deal.registered_at,
+            "expires_at": deal.expires_at,
+            "review_due_at": deal.review_due_at,
+        },
+    )
+
+
+class DealQuery(PageQuery):
+    program: Annotated[str, StringConstraints(max_length=50)] | None = Field(
+        None, description="Program slug."
+    )
+    status: StatusName | None = None
+    overdue: bool | None = Field(
+        None, description="true: pending deals past their review time; false: the others."
+    )
+    after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
+
+
+@router.get("", response={200: page_of(DealOut)})
+def list_deals(request, query: Query[DealQuery]):
+    """The workspace's deal registrations in the order they were made; filters narrow."""
+    deals = services.deals_filter(
+        workspace=request.workspace,
+        status=query.status,
+        program_slug=query.program,
+        overdue=query.overdue,
+    ).prefetch_related("events")
+    return paginate(deals, after=query.after, limit=query.limit, shape=_out)
+
+
+@router.get("/{deal_id}", response={200: DealOut})
+def get_deal(request, deal_id: str):
+    """One registration with its checklist, review timer, protection and history."""
+    return _out(_deal(request, deal_id))
+
+
+class DecisionIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class RejectIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
+        description="Why (required; kept on the deal, in its history and the audit log)."
+    )
+
+
+class ExtendIn(Strict):
+    days: int | None = Field(
+        None, description="1 to 365; the program's protection window when omitted."
+    )
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+class ActivityIn(Strict):
+    note: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class CloseIn(Strict):
+    status: Literal["won", "lost"]
+    reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+
+
+@router.post(
+    "/{deal_id}/approve",
+    response={200: DealOut},
+    description="Approve a pending deal (or a conflict whose account is free again): protected "
+    "for the program's window from now. 409 from another status or while another registration "
+    "holds the account.",
+)
+def approve_deal(request, deal_id: str, payload: Body[DecisionIn | None] = None):
+    services.deal_approve(
+        deal=_deal(request, deal_id),
+        reason=payload.reason if payload is not None else "",
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+@router.post(
+    "/{deal_id}/reject",
+    response={200: DealOut},
+    description="Reject a pending, approved or conflicting deal with a reason: the account is "
+    "free again. 409 from another status.",
+)
+def reject_deal(request, deal_id: str, payload: RejectIn):
+    services.deal_reject(
+        deal=_deal(request, deal_id),
+        reason=payload.reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+@router.post(
+    "/{deal_id}/extend",
+    response={200: DealOut},
+    description="Extend a pending or approved deal's protection by `days` (the program's "
+    "window when omitted), from its current end. An expired, lost, rejected, won or conflicting "
+    "deal → 409.",
+)
+def extend_deal(request, deal_id: str, payload: Body[ExtendIn | None] = None):
+    services.deal_extend(
+        deal=_deal(request, deal_id),
+        days=payload.days if payload is not None else None,
+        reason=payload.reason if payload is not None else "",
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+@router.post(
+    "/{deal_id}/activity",
+    response={200: DealOut},
+    description="Record progress on an active deal (a meeting, a demo): protection is renewed "
+    "to a full window from now while it has not run out. 409 for a closed deal.",
+)
+def deal_activity(request, deal_id: str, payload: ActivityIn):
+    services.deal_progress(
+        deal=_deal(request, deal_id), note=payload.note, actor=Actor.for_api_key(request.api_key)
+    )
+    return _out(_deal(request, deal_id))
+
+
+@router.post(
+    "/{deal_id}/close",
+    response={200: DealOut},
+    description="Close an approved deal as won or lost (`deal.status_changed`). 409 otherwise.",
+)
+def close_deal(request, deal_id: str, payload: CloseIn):
+    services.deal_set_status(
+        deal=_deal(request, deal_id),
+        status=payload.status,
+        reason=payload.reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+# ---------------------------------------------------------------- the program's settings
+
+
+class SettingsOut(BaseModel):
+    program: str
+    protection_days: int = Field(description=f"One of {', '.join(map(str, PROTECTION_PRESETS))}.")
+    required_checks: list[str]
+    review_working_days: int
+    auto_approve: bool
+
+
+class SettingsIn(Strict):
+    protection_days: int | None = None
+    required_checks: list[Annotated[str, StringConstraints(max_length=50)]] | None = None
+    review_working_days: int | None = None
+    auto_approve: bool | None = None
+
+
+def _settings_out(program, rules) -> dict:
+    return {
+        "program": program.slug,
+        "protection_days": rules.protection_days,
+        "required_checks": rules.required_checks,
+        "review_working_days": rules.review_working_days,
+        "auto_approve": rules.auto_approve,
+    }
+
+
+def _program(request, slug: str):
+    from tular.programs.services import program_get
+
+    program = program_get(workspace=request.workspace, slug=slug)
+    if program is None:
+        raise NotFound("No program with this slug in this workspace.")
+    return program
+
+
+@router.get("/settings/{program}", response={200: SettingsOut})
+def get_settings(request, program: str):
+    """A program's deal registration settings (the defaults until changed)."""
+    found = _program(request, program)
+    return _settings_out(found, services.settings_for(found))
+
+
+@router.patch("/settings/{program}", response={200: SettingsOut})
+def update_settings(request, program: str, payload: SettingsIn):
+    """Change the protection window (30, 60, 90 or 120 days), the required checklist items, the
+    days to decide (working days) and automatic approval."""
+    found = _program(request, program)
+    saved = services.deal_settings_save(
+        program=found,
+        actor=Actor.for_api_key(request.api_key),
+        **payload.model_dump(exclude_none=True),
+    )
+    return _settings_out(found, saved)
