@@ -27,7 +27,7 @@ from tular.participants.models import Participant
 from tular.participants.services import normalise_email
 from tular.programs.models import Program
 from tular.programs.rules import Trigger
-from tular.referrals import webhook_events
+from tular.referrals import routing, webhook_events
 from tular.referrals.models import Referral, ReferralChange, ReferralNote, ReferralStatus
 from tular.referrals.notify import referral_notify
 from tular.rewards.engine import Occurrence
@@ -237,6 +237,10 @@ def referral_submit(
     if email_normalised == referrer.email_normalised:
         raise Invalid(["lead", "email"], _("A referrer cannot refer themselves."))
     domain = company_domain_of(email_normalised)
+    # A partner's deal registration protects the lead's company: the lead is the holder's (R32).
+    routed = routing.lead_route(referrer=referrer, email_normalised=email_normalised)
+    if routed is not None:
+        referrer, program = routed.holder, routed.holder.program
     now = clock.now()
     with transaction.atomic():
         due_kind, due_at = sla_next(program=program, status=S.submitted, submitted_at=now)
@@ -272,7 +276,10 @@ def referral_submit(
             actor=actor.label,
             actor_user_id=actor.user_id,
         )
-        referral_notify(referral=referral, change=change)
+        if routed is None:
+            referral_notify(referral=referral, change=change)
+        else:
+            routing.lead_routed_tell(referral=referral, routed=routed)
         webhook_events.referral_created(referral)
     return referral
 
