@@ -18,6 +18,7 @@ from tular.api import (
     webhooks,
     workspace,
 )
+from tular.api.attribution import router as attribution_router
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.backtest import router as backtest_router
 from tular.api.deals import router as deals_router
@@ -56,4 +57,5 @@ api.add_router("", insight_router)
 api.add_router("", recognition_router)
 api.add_router("", backtest_router)
 api.add_router("", insight_people_router)
+api.add_router("", attribution_router)
 api.add_router("/deals", deals_router)

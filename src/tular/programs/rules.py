@@ -116,15 +116,24 @@ class Compact(Strict):
 ATTRIBUTION_MODEL_NOTE = (
     "Stored; applied from the partner-channel release; today every conversion is credited "
     "last-touch (the click the customer arrived with, inside `window_days`, or else the code "
-    "given), whatever the model says."
+    "given), whatever the model says. GET /api/v1/attribution/compare shows what each model "
+    "would credit (docs/attribution.md)."
 )
 
 
-class Attribution(Strict):
+class Attribution(Compact):
     model: AttributionModel = Field(
         default=AttributionModel.last_touch, description=ATTRIBUTION_MODEL_NOTE
     )
     window_days: int = Field(default=30, strict=True, ge=1, le=365)
+    half_life_days: int | None = Field(
+        default=None,
+        strict=True,
+        ge=1,
+        le=365,
+        description="time_decay's half-life in days: a touch this much older weighs half "
+        "(left out: 7, as Google Analytics).",
+    )
 
 
 class Tier(Compact):

@@ -50,3 +50,62 @@ class Click(models.Model):
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class TouchpointKind(models.TextChoices):
+    click = "click", _("click on a referral link")
+    partner = "partner", _("partner")
+    campaign = "campaign", _("campaign")
+    direct = "direct", _("direct")
+
+
+class Touchpoint(models.Model):
+    """One touch of a customer's journey before a conversion (R14): a click of ours the customer's
+    backend tied to the customer, a partner's touch (a demo, a meeting), a marketing campaign or a
+    direct contact. Written by `POST /api/v1/touchpoints` (tular.tracking.touchpoints); read by
+    the attribution models (tular.tracking.credit) through tular.analytics.attribution."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer_external_id = models.CharField(_("customer external id"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, choices=TouchpointKind.choices)
+    # Who the touch credits: the click's participant, the partner, a campaign's partner (a
+    # co-marketing activity); none for a plain campaign or a direct touch.
+    participant = models.ForeignKey(
+        Participant,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("participant"),
+    )
+    # The click a `click` touch records (its participant and time are the click's).
+    click = models.ForeignKey(
+        Click, on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    campaign = models.CharField(_("campaign"), max_length=200, blank=True, default="")
+    occurred_at = models.DateTimeField(_("occurred at"))
+    created_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("touchpoint")
+        verbose_name_plural = _("touchpoints")
+        indexes = [
+            # A customer's journey, in time order.
+            models.Index(
+                fields=["program", "customer_external_id", "occurred_at"],
+                name="touchpoint_journey",
+            ),
+        ]
+        constraints = [
+            # A click is one touch of one customer's journey, however often it is reported.
+            models.UniqueConstraint(
+                fields=["program", "click"],
+                condition=models.Q(click__isnull=False),
+                name="touchpoint_click_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.customer_external_id} {self.occurred_at:%Y-%m-%d}"

@@ -306,6 +306,9 @@ def _payload(state: dict, program: Program | None) -> dict:
         "attribution": {"model": state["attribution_model"], "window_days": link["window_days"]},
         **values["holds"],
     }
+    if program is not None and program.attribution.get("half_life_days"):
+        # Set through the API only (docs/attribution.md): an edit here keeps it.
+        payload["attribution"]["half_life_days"] = program.attribution["half_life_days"]
     if not state["rules_locked"]:
         incentive = values["incentive"]
         payload["rules"] = _in_stored_order(
