@@ -246,14 +246,14 @@ def protection_holder(
 # ---------------------------------------------------------------- registration
 
 
-def _text(value, field: str, *, limit: int, required: bool) -> str:
+def _text(value, field: str, *, limit: int, required: str = "") -> str:
     text = (value or "").strip() if isinstance(value, str | type(None)) else None
     if text is None or any(char in text for char in "\r\n\x00"):
-        raise Invalid([field], _("Enter it on one line."))
+        raise Invalid(field.split("."), _("Enter it on one line."))
     if required and not text:
-        raise Invalid([field], _("This field is required."))
+        raise Invalid(field.split("."), required)
     if len(text) > limit:
-        raise Invalid([field], _("Use at most %(limit)d characters.") % {"limit": limit})
+        raise Invalid(field.split("."), _("Use at most %(limit)d characters.") % {"limit": limit})
     return text
 
 
@@ -271,10 +271,12 @@ def registration_check(
 ) -> dict:
     """The registration's fields cleaned, or Invalid naming the first bad one."""
     values = {
-        "company": _text(company, "company", limit=200, required=True),
-        "domain": _text(domain, "domain", limit=300, required=False),
-        "contact_name": _text(contact_name, "contact.name", limit=200, required=True),
-        "division": _text(division, "division", limit=100, required=False),
+        "company": _text(company, "company", limit=200, required=_("Enter the company's name.")),
+        "domain": _text(domain, "domain", limit=300),
+        "contact_name": _text(
+            contact_name, "contact.name", limit=200, required=_("Enter the contact's name.")
+        ),
+        "division": _text(division, "division", limit=100),
     }
     try:
         values["domain_normalised"] = domain_normalise(values["domain"])
