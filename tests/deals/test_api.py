@@ -175,3 +175,43 @@ def test_idempotency_key_replays_the_registration(api, partners):
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     assert Deal.objects.count() == 1
+
+
+def test_a_dispute_is_decided_with_a_reason_recorded_on_both(api, partners, frozen_clock):
+    holder = post(api).json()
+    conflict = post(api, partner_external_id="mitra_cahaya").json()["deal_id"]
+    assert_problem(api.post(f"/api/v1/deals/{holder['id']}/dispute", {"reason": "x"}), 409)
+    opened = api.post(f"/api/v1/deals/{conflict}/dispute", {"reason": "We met them in March"})
+    assert opened.json()["dispute"]["status"] == "open"
+    assert_problem(api.post(f"/api/v1/deals/{conflict}/dispute", {"reason": "again"}), 409)
+    told = api.get(f"/api/v1/deals/{holder['id']}").json()["history"]
+    assert told[-1]["kind"] == "dispute" and "mitra_cahaya" not in str(told)
+    frozen_clock.advance(hours=3)
+    decided = api.post(
+        f"/api/v1/deals/{conflict}/dispute/decide",
+        {"uphold": True, "reason": "Cahaya's meeting notes predate the registration"},
+    ).json()
+    assert decided["status"] == "approved"
+    assert decided["dispute"]["status"] == "upheld"
+    assert decided["dispute"]["decided_by"].startswith("API key")
+    assert decided["dispute"]["decided_at"] == "2026-05-15T12:00:00Z"
+    old = api.get(f"/api/v1/deals/{holder['id']}").json()
+    assert old["status"] == "rejected"
+    assert old["history"][-1]["kind"] == "decision"
+    assert "predate" in old["history"][-1]["reason"]
+    assert_problem(
+        api.post(f"/api/v1/deals/{conflict}/dispute/decide", {"uphold": False, "reason": "x"}),
+        409,
+    )
+
+
+def test_a_dismissed_dispute_leaves_the_holder(api, partners):
+    holder = post(api).json()
+    conflict = post(api, partner_external_id="mitra_cahaya").json()["deal_id"]
+    api.post(f"/api/v1/deals/{conflict}/dispute", {"reason": "Ours"})
+    decided = api.post(
+        f"/api/v1/deals/{conflict}/dispute/decide", {"uphold": False, "reason": "No evidence"}
+    ).json()
+    assert decided["status"] == "conflict"
+    assert decided["dispute"]["status"] == "dismissed"
+    assert api.get(f"/api/v1/deals/{holder['id']}").json()["status"] == "approved"

@@ -80,6 +80,15 @@ class HistoryItem(BaseModel):
     expires_after: datetime | None
 
 
+class DisputeOut(BaseModel):
+    status: Literal["open", "upheld", "dismissed"]
+    reason: str = Field(description="Why the partner contests the hold.")
+    opened_at: datetime
+    decision: str = Field(description="The decider's reason.")
+    decided_by: str
+    decided_at: datetime | None
+
+
 class DealOut(BaseModel):
     id: UUID
     program: str
@@ -104,6 +113,7 @@ class DealOut(BaseModel):
     decision_reason: str
     expires_at: datetime | None
     last_activity_at: datetime | None
+    dispute: DisputeOut | None = Field(description="A conflict's escalation, once opened.")
     history: list[HistoryItem]
 
 
@@ -133,6 +143,16 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
         "decision_reason": deal.decision_reason,
         "expires_at": deal.expires_at,
         "last_activity_at": deal.last_activity_at,
+        "dispute": {
+            "status": deal.dispute_status,
+            "reason": deal.dispute_reason,
+            "opened_at": deal.dispute_opened_at,
+            "decision": deal.dispute_decision,
+            "decided_by": deal.dispute_decided_by,
+            "decided_at": deal.dispute_decided_at,
+        }
+        if deal.dispute_status
+        else None,
         "history": [
             {
                 "kind": event.kind,
@@ -332,6 +352,49 @@ def close_deal(request, deal_id: str, payload: CloseIn):
     services.deal_set_status(
         deal=_deal(request, deal_id),
         status=payload.status,
+        reason=payload.reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+class DisputeIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+class DecideIn(Strict):
+    uphold: bool = Field(
+        description="true: the disputing registration takes the account (the holder's is "
+        "rejected); false: it stays a conflict."
+    )
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+
+
+@router.post(
+    "/{deal_id}/dispute",
+    response={200: DealOut},
+    description="Contest the hold on behalf of a conflicting registration's partner (once). "
+    "409 unless the deal is a conflict.",
+)
+def dispute_deal(request, deal_id: str, payload: DisputeIn):
+    services.deal_dispute(
+        deal=_deal(request, deal_id),
+        reason=payload.reason,
+        actor=Actor.for_api_key(request.api_key),
+    )
+    return _out(_deal(request, deal_id))
+
+
+@router.post(
+    "/{deal_id}/dispute/decide",
+    response={200: DealOut},
+    description="Decide an open dispute with a reason; the decision, the decider and the time "
+    "are kept on both registrations. 409 without an open dispute.",
+)
+def decide_dispute(request, deal_id: str, payload: DecideIn):
+    services.deal_dispute_decide(
+        deal=_deal(request, deal_id),
+        uphold=payload.uphold,
         reason=payload.reason,
         actor=Actor.for_api_key(request.api_key),
     )

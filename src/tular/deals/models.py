@@ -75,6 +75,12 @@ class DealSettings(models.Model):
         return f"{self.program_id}"
 
 
+class DisputeStatus(models.TextChoices):
+    open = "open", _("open")
+    upheld = "upheld", _("upheld")
+    dismissed = "dismissed", _("dismissed")
+
+
 class Deal(models.Model):
     """One registration of an opportunity by a partner. While `pending` or `approved` it holds
     its key (normalised domain, country, division) in the workspace: a second registration of
@@ -115,6 +121,20 @@ class Deal(models.Model):
     conflict_with = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # A dispute (R32's escalation): a conflicting registration's partner contests the hold.
+    # Decided by a manager with a reason; upheld, this registration takes the account.
+    dispute_status = models.CharField(
+        _("dispute"), max_length=10, choices=DisputeStatus.choices, blank=True, default=""
+    )
+    dispute_reason = models.CharField(_("why disputed"), max_length=1000, blank=True, default="")
+    dispute_opened_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
+    dispute_decision = models.CharField(
+        _("dispute decision"), max_length=1000, blank=True, default=""
+    )
+    dispute_decided_by = models.CharField(
+        _("dispute decided by"), max_length=200, blank=True, default=""
+    )
+    dispute_decided_at = models.DateTimeField(_("dispute decided at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deal registration")

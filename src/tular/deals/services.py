@@ -45,6 +45,7 @@ from tular.deals.models import (
     DealEventKind,
     DealSettings,
     DealStatus,
+    DisputeStatus,
 )
 from tular.participants.models import Participant, ParticipantKind
 from tular.programs.models import Program
@@ -704,6 +705,114 @@ def deal_set_status(
         reason=(reason or "").strip()[:1000],
         action=f"deal.{status}",
         expires_before=expires_before,
+    )
+    return deal
+
+
+# ---------------------------------------------------------------- disputes
+
+
+@transaction.atomic
+def deal_dispute(*, deal: Deal, reason: str, actor: Actor | None = None) -> Deal:
+    """A conflicting registration's partner contests the hold (R32's escalation path): the
+    dispute is open until a manager decides it. Recorded on both registrations' histories;
+    the holder learns that its account was contested, not by whom. 409 unless the deal is a
+    conflict without a dispute yet."""
+    actor = actor or Actor.system()
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(["reason"], _("Say why the registration should hold the account."))
+    deal = _locked(deal)
+    if deal.status != S.conflict or deal.dispute_status:
+        raise Conflict(_("Only a conflict can be disputed, once."))
+    now = clock.now()
+    deal.dispute_status = DisputeStatus.open
+    deal.dispute_reason = reason[:1000]
+    deal.dispute_opened_at = now
+    deal.save(update_fields=["dispute_status", "dispute_reason", "dispute_opened_at"])
+    _event(deal, kind=DealEventKind.dispute, actor=actor, before=deal.status, reason=reason, at=now)
+    holder = deal.conflict_with
+    if holder is not None:
+        DealEvent.objects.create(
+            deal=holder,
+            kind=DealEventKind.dispute,
+            from_status=holder.status,
+            to_status=holder.status,
+            at=now,
+            actor="",
+            reason="Another registration contests this account.",
+        )
+    return deal
+
+
+@transaction.atomic
+def deal_dispute_decide(
+    *, deal: Deal, uphold: bool, reason: str, actor: Actor | None = None
+) -> Deal:
+    """Decide an open dispute with a reason (recorded with the decider and the time on both
+    registrations). Upheld: the active registration holding the account is rejected and the
+    disputing one approved, protected from now. Dismissed: it stays a conflict."""
+    actor = actor or Actor.system()
+    reason = (reason or "").strip()
+    if not reason:
+        raise Invalid(["reason"], _("Say why the dispute is decided this way."))
+    deal = _locked(deal)
+    if deal.dispute_status != DisputeStatus.open:
+        raise Conflict(_("This registration has no open dispute."))
+    now = clock.now()
+    holders = list(
+        _overlapping(
+            workspace_id=deal.workspace_id,
+            domain=deal.domain_normalised,
+            country=deal.country,
+            division_key=deal.division_key,
+        ).exclude(pk=deal.pk)
+    )
+    if uphold:
+        for holder in holders:
+            deal_reject(
+                deal=holder,
+                reason=f"Dispute decided for another registration: {reason}",
+                actor=actor,
+            )
+        deal = deal_approve(deal=deal, reason=reason, actor=actor)
+    deal.dispute_status = DisputeStatus.upheld if uphold else DisputeStatus.dismissed
+    deal.dispute_decision = reason[:1000]
+    deal.dispute_decided_by = actor.label[:200]
+    deal.dispute_decided_at = now
+    deal.save(
+        update_fields=[
+            "dispute_status",
+            "dispute_decision",
+            "dispute_decided_by",
+            "dispute_decided_at",
+        ]
+    )
+    _event(
+        deal,
+        kind=DealEventKind.decision,
+        actor=actor,
+        before=deal.status,
+        reason=f"{deal.dispute_status}: {reason}",
+        at=now,
+    )
+    for holder in holders or ([deal.conflict_with] if deal.conflict_with else []):
+        DealEvent.objects.create(
+            deal=holder,
+            kind=DealEventKind.decision,
+            from_status=holder.status,
+            to_status=Deal.objects.get(pk=holder.pk).status,
+            at=now,
+            actor=actor.label[:200],
+            reason=f"{deal.dispute_status}: {reason}",
+        )
+    audit_record(
+        workspace=deal.workspace_id,
+        actor=actor,
+        action="deal.dispute_decide",
+        target=deal,
+        before={"dispute": "open"},
+        after={"dispute": deal.dispute_status, "reason": reason},
     )
     return deal
 
