@@ -25,6 +25,7 @@ from tular.api.deals import router as deals_router
 from tular.api.insight import router as insight_router
 from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
+from tular.api.partners import router as partners_router
 from tular.api.recognition import router as recognition_router
 
 api = NinjaAPI(
@@ -59,3 +60,4 @@ api.add_router("", backtest_router)
 api.add_router("", insight_people_router)
 api.add_router("", attribution_router)
 api.add_router("/deals", deals_router)
+api.add_router("", partners_router)
