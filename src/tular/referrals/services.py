@@ -21,6 +21,7 @@ from tular.programs.rules import Trigger
 from tular.referrals import webhook_events
 from tular.referrals.events import once, unique_row
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
+from tular.referrals.reads import referral_of_customer
 from tular.referrals.results import (
     ClickResult,
     GrantedReward,
@@ -259,10 +260,8 @@ def track_sale(
 
     def run(event) -> SaleResult:
         at = check_occurred_at(occurred_at)
-        referral = unique_row(
-            Referral.objects.select_related("program", "participant", "friend").filter(
-                workspace=workspace, customer_external_id=customer_external_id
-            )
+        referral = referral_of_customer(
+            workspace_id=workspace.pk, customer_external_id=customer_external_id
         )
         if referral is not None:
             referral.workspace = workspace  # the same row: no join to read it again

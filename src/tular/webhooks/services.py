@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -99,6 +101,7 @@ def endpoint_create(
             % {"n": MAX_ENDPOINTS}
         )
     now = clock.now()
+    _unheard.clear()
     endpoint = Endpoint.objects.create(
         workspace=workspace,
         url=url,
@@ -159,6 +162,7 @@ def endpoint_update(*, endpoint: Endpoint, changes: dict, actor: Actor | None = 
         return endpoint
     endpoint.updated_at = now
     endpoint.save()
+    _unheard.clear()
     audit_record(
         workspace=endpoint.workspace_id,
         actor=actor,
@@ -259,6 +263,17 @@ def _deliver(message: Message, endpoints: list[Endpoint]) -> list[Delivery]:
     return deliveries
 
 
+# (workspace id, event type) → until when (time.monotonic) this process takes it that no
+# enabled endpoint listens, without asking the database: the tracking use cases emit two or
+# three events each, and most workspaces have no endpoint. Only "nobody listens" is kept (a
+# cached endpoint could be deleted meanwhile; its delivery's foreign key would break the
+# caller's transaction), for TULAR_REDIRECT_CACHE_SECONDS as the redirect's codes: an
+# endpoint created or switched on in another process hears events that much later. A change
+# in this process forgets at once.
+_unheard: dict[tuple[int, str], float] = {}
+_UNHEARD_LIMIT = 10_000
+
+
 def webhook_emit(*, workspace, type: str, data: dict) -> Message | None:
     """Send the event `type` (one of events.EVENT_TYPES) with `data` to every enabled endpoint
     of the workspace subscribed to it. Call it inside the transaction of the change it tells
@@ -268,12 +283,20 @@ def webhook_emit(*, workspace, type: str, data: dict) -> Message | None:
     if type not in events.EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {type!r}")
     workspace_id = getattr(workspace, "pk", workspace)
+    ttl = settings.TULAR_REDIRECT_CACHE_SECONDS
+    now = time.monotonic()
+    if ttl and _unheard.get((workspace_id, type), 0.0) > now:
+        return None
     endpoints = [
         endpoint
         for endpoint in Endpoint.objects.filter(workspace_id=workspace_id, enabled=True)
         if events.subscribed(endpoint.events, type)
     ]
     if not endpoints:
+        if ttl:
+            if len(_unheard) >= _UNHEARD_LIMIT:
+                _unheard.clear()
+            _unheard[(workspace_id, type)] = now + ttl
         return None
     message = _message(workspace=workspace_id, type=type, data=data)
     _deliver(message, endpoints)
