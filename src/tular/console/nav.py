@@ -31,12 +31,19 @@ def _overdue_leads(request) -> int:
     return overdue_count_of(request)
 
 
+def _overdue_deals(request) -> int:
+    from tular.console.views.deals import overdue_count
+
+    return overdue_count(request)
+
+
 MAIN = [
     NavItem(_("Overview"), "console:overview", "dashboard", "overview"),
     NavItem(_("Programs"), "console:programs", "speakerphone", "programs"),
     NavItem(_("Participants"), "console:participants", "users", "participants"),
     NavItem(_("Referrals"), "console:referrals", "arrows-exchange", "referrals"),
     NavItem(_("Pipeline"), "console:pipeline", "layout-kanban", "pipeline", badge=_overdue_leads),
+    NavItem(_("Deals"), "console:deals", "clipboard-check", "deals", badge=_overdue_deals),
     NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
     NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
     NavItem(_("Insight"), "console:insight", "chart-bar", "insight"),

@@ -1,0 +1,210 @@
+"""Console pages: deal registrations — the review queue with its approval timer (overdue first),
+and one deal with its checklist, protection, dispute and history.
+
+Approve, reject and extend call `deal_approve`, `deal_reject` and `deal_extend`, the same
+services as POST /api/v1/deals/{id}/approve|reject|extend."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Case, IntegerField, Q, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from tular.console.access import actor_of, can_change, console_view
+from tular.core import clock
+from tular.core.errors import Conflict, Invalid
+from tular.core.money import format_money
+from tular.deals import services
+from tular.deals.models import CHECKLIST, Deal, DealStatus
+
+PER_PAGE = 50
+TABS = ("pending", "conflict", "approved", "all")
+
+
+def overdue_count(request) -> int:
+    workspace = getattr(request, "workspace", None)
+    if workspace is None:
+        return 0
+    return Deal.objects.filter(
+        workspace=workspace, status=DealStatus.pending, review_due_at__lt=clock.now()
+    ).count()
+
+
+def _decorate(deal: Deal, *, now) -> Deal:
+    deal.overdue = (
+        deal.status == DealStatus.pending
+        and deal.review_due_at is not None
+        and deal.review_due_at < now
+    )
+    deal.value_text = format_money(
+        deal.estimated_value, deal.currency, "en" if get_language() == "en" else "id"
+    )
+    return deal
+
+
+@console_view()
+def deal_queue(request):
+    tab = request.GET.get("tab") or "pending"
+    if tab not in TABS:
+        tab = "pending"
+    deals = services.deals_filter(
+        workspace=request.workspace,
+        status=None if tab == "all" else tab,
+        program_slug=request.GET.get("program") or None,
+    )
+    now = clock.now()
+    if tab == "pending":
+        # The timer's order: overdue first, then the soonest due.
+        deals = deals.annotate(
+            late=Case(
+                When(Q(review_due_at__lt=now), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        ).order_by("late", "review_due_at", "registered_at")
+    else:
+        deals = deals.order_by("-registered_at", "-pk")
+    page = Paginator(deals, PER_PAGE).get_page(request.GET.get("page"))
+    for deal in page.object_list:
+        _decorate(deal, now=now)
+    return render(
+        request,
+        "console/deals/queue.html",
+        {
+            "page_obj": page,
+            "tab": tab,
+            "tabs": [
+                ("pending", _("Waiting for review")),
+                ("conflict", _("Conflicts")),
+                ("approved", _("Protected")),
+                ("all", _("All")),
+            ],
+            "overdue": overdue_count(request),
+            "can_change": can_change(request),
+        },
+    )
+
+
+def _deal_or_404(request, deal_id) -> Deal:
+    deal = services.deal_get(workspace=request.workspace, deal_id=str(deal_id))
+    if deal is None:
+        raise Http404
+    return deal
+
+
+@console_view()
+def deal_detail(request, deal_id):
+    deal = _decorate(_deal_or_404(request, deal_id), now=clock.now())
+    rules = services.settings_for(deal.program)
+    checklist = [
+        {
+            "name": name,
+            "label": CHECKLIST.get(name, name),
+            "answer": deal.qualification.get(name),
+            "required": name in rules.required_checks,
+        }
+        for name in dict.fromkeys([*rules.required_checks, *deal.qualification])
+    ]
+    return render(
+        request,
+        "console/deals/detail.html",
+        {
+            "deal": deal,
+            "checklist": checklist,
+            "events": [_labelled(event) for event in deal.events.all()],
+            "holder": deal.conflict_with,
+            "window": rules.protection_days,
+            "can_change": can_change(request),
+        },
+    )
+
+
+def _labelled(event):
+    event.to_label = (
+        DealStatus(event.to_status).label if event.to_status in DealStatus.values else ""
+    )
+    return event
+
+
+def _back(request, deal: Deal):
+    if request.POST.get("next") == "detail":
+        return redirect("console:deals-detail", deal_id=deal.pk)
+    return redirect("console:deals")
+
+
+@console_view(change=True)
+@require_POST
+def deal_approve_view(request, deal_id):
+    deal = _deal_or_404(request, deal_id)
+    try:
+        services.deal_approve(
+            deal=deal, reason=request.POST.get("reason", "")[:1000], actor=actor_of(request)
+        )
+    except Conflict as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(request, _("%(company)s is approved.") % {"company": deal.company})
+    return _back(request, deal)
+
+
+@console_view(change=True)
+@require_POST
+def deal_reject_view(request, deal_id):
+    deal = _deal_or_404(request, deal_id)
+    try:
+        services.deal_reject(
+            deal=deal, reason=request.POST.get("reason", "")[:1000], actor=actor_of(request)
+        )
+    except Invalid:
+        messages.error(
+            request,
+            _("Write why %(company)s is rejected: it was not rejected.")
+            % {"company": deal.company},
+        )
+    except Conflict as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(request, _("%(company)s is rejected.") % {"company": deal.company})
+    return _back(request, deal)
+
+
+@console_view(change=True)
+@require_POST
+def deal_extend_view(request, deal_id):
+    deal = _deal_or_404(request, deal_id)
+    raw = (request.POST.get("days") or "").strip()
+    try:
+        days = int(raw) if raw else None
+    except ValueError:
+        days = -1  # refused by the service with its message
+    try:
+        extended = services.deal_extend(
+            deal=deal,
+            days=days,
+            reason=request.POST.get("reason", "")[:1000],
+            actor=actor_of(request),
+        )
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(
+            request,
+            _("%(company)s is protected until %(date)s.")
+            % {"company": deal.company, "date": extended.expires_at.strftime("%Y-%m-%d")},
+        )
+    return _back(request, deal)
+
+
+urlpatterns = [
+    path("deals/", deal_queue, name="deals"),
+    path("deals/<uuid:deal_id>/", deal_detail, name="deals-detail"),
+    path("deals/<uuid:deal_id>/approve", deal_approve_view, name="deals-approve"),
+    path("deals/<uuid:deal_id>/reject", deal_reject_view, name="deals-reject"),
+    path("deals/<uuid:deal_id>/extend", deal_extend_view, name="deals-extend"),
+]
