@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
+from django.core.serializers.json import DjangoJSONEncoder
 from ninja import Body, Field, Query, Router, Status
 from pydantic import BaseModel, StringConstraints
 
@@ -205,15 +206,15 @@ def register_deal(request, payload: DealIn):
     )
     deal = result.deal
     if result.conflict:
+        until = DjangoJSONEncoder().default(result.protected_until)  # as every API time
         return problem(
             409,
-            "Another partner's registration protects this company's account until "
-            f"{result.protected_until.isoformat().replace('+00:00', 'Z')}; this registration "
-            "is kept as a conflict for review.",
+            f"Another partner's registration protects this company's account until {until}; "
+            "this registration is kept as a conflict for review.",
             slug="deal-conflict",
             title="Deal conflict",
             deal_id=str(deal.pk),
-            protected_until=result.protected_until.isoformat().replace("+00:00", "Z"),
+            protected_until=until,
         )
     return Status(
         201,
