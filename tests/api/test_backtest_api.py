@@ -78,3 +78,11 @@ def test_the_tree_of_an_unknown_participant_is_404(api, outsider_api, program):
     andi = Participant.objects.get(external_id="andi", program=program)
     assert_problem(outsider_api.get(f"/api/v1/participants/{andi.pk}/tree"), 404)
     assert_problem(api.get("/api/v1/participants/nope/tree"), 404)
+
+
+@pytest.mark.parametrize("save", ["yes", "true", 1, 0, None, [True]])
+def test_save_must_be_a_boolean(api, program, save):
+    # tests/api/test_fuzz.py once found "save" of another type answered 200
+    problem = assert_problem(api.post(URL, {"rules": DRAFT, **MARCH, "save": save}), 422)
+    assert problem["errors"][0]["loc"][-1] == "save", problem
+    assert SavedBacktest.objects.count() == 0

@@ -26,8 +26,11 @@ class BacktestIn(Schema):
     to: Day = Field(
         description=f"Last day (UTC), included; at most {backtests.MAX_DAYS} days after `from`."
     )
+    # strict: "yes", 1 or "true" are a 422, not a save (tests/api/test_fuzz.py found it)
     save: bool = Field(
-        default=False, description="Keep the run (rules, period and result) as a saved backtest."
+        default=False,
+        strict=True,
+        description="Keep the run (rules, period and result) as a saved backtest.",
     )
 
 
