@@ -5,7 +5,7 @@ from fractions import Fraction
 from itertools import pairwise
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tular.tracking.credit import MODELS, Model, Touch, credit, split_amount
@@ -131,8 +131,12 @@ journeys = st.lists(
 models = st.sampled_from(MODELS)
 windows = st.integers(min_value=1, max_value=90)
 half_lives = st.integers(min_value=1, max_value=60)
+# Exact fractions are quick, but a machine shared by several test runs is not: no per-example
+# deadline (a slow example is not a wrong one).
+NO_DEADLINE = settings(deadline=None)
 
 
+@NO_DEADLINE
 @given(journey=journeys, model=models, window=windows, half_life=half_lives)
 def test_credits_sum_to_one_inside_the_window(journey, model, window, half_life):
     shares = credit(
@@ -146,6 +150,7 @@ def test_credits_sum_to_one_inside_the_window(journey, model, window, half_life)
     assert sum(shares) == (1 if any(inside) else 0)
 
 
+@NO_DEADLINE
 @given(
     journey=journeys,
     model=models,
@@ -162,6 +167,7 @@ def test_amounts_sum_exactly(journey, model, amount, half_life):
             assert part == 0
 
 
+@NO_DEADLINE
 @given(at=st.integers(min_value=0, max_value=30 * 86_400), who=WHO, model=models)
 def test_a_single_touch_takes_all(at, who, model):
     touch = Touch(at=SALE_AT - timedelta(seconds=at), who=who)
@@ -177,6 +183,7 @@ def by_who(journey, shares):
     return totals
 
 
+@NO_DEADLINE
 @given(journey=journeys, model=models, data=st.data())
 def test_the_order_touches_are_passed_in_never_matters(journey, model, data):
     """Who earns what depends on the touches' times, not on the list's order."""
@@ -187,6 +194,7 @@ def test_the_order_touches_are_passed_in_never_matters(journey, model, data):
     )
 
 
+@NO_DEADLINE
 @given(journey=journeys, data=st.data())
 def test_linear_ignores_time_the_others_do_not(journey, data):
     """Moving touches in time (keeping them in the window) never changes linear; first_touch
@@ -207,6 +215,7 @@ def test_linear_ignores_time_the_others_do_not(journey, data):
     assert by_who(moved, last)[latest.who] == 1
 
 
+@NO_DEADLINE
 @given(n=st.integers(min_value=3, max_value=12))
 def test_position_based_ends_and_middle(n):
     journey = touches_before(*range(n, 0, -1))
@@ -215,6 +224,7 @@ def test_position_based_ends_and_middle(n):
     assert set(shares[1:-1]) == {Fraction(1, 5) / (n - 2)}
 
 
+@NO_DEADLINE
 @given(journey=journeys, half_life=half_lives)
 def test_time_decay_newer_touches_never_earn_less(journey, half_life):
     shares = credit(
