@@ -31,6 +31,15 @@ def _overdue_leads(request) -> int:
     return overdue_count_of(request)
 
 
+def _applications(request) -> int:
+    workspace = getattr(request, "workspace", None)
+    if workspace is None:
+        return 0
+    from tular.console.views.partners import pending_applications
+
+    return pending_applications(request)
+
+
 def _overdue_deals(request) -> int:
     from tular.console.views.deals import overdue_count
 
@@ -44,6 +53,7 @@ MAIN = [
     NavItem(_("Referrals"), "console:referrals", "arrows-exchange", "referrals"),
     NavItem(_("Pipeline"), "console:pipeline", "layout-kanban", "pipeline", badge=_overdue_leads),
     NavItem(_("Deals"), "console:deals", "clipboard-check", "deals", badge=_overdue_deals),
+    NavItem(_("Partners"), "console:partners", "heart-handshake", "partners", badge=_applications),
     NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
     NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
     NavItem(_("Insight"), "console:insight", "chart-bar", "insight"),
