@@ -93,7 +93,9 @@ class ProfileForm(StyledForm, forms.Form):
 class MemberForm(StyledForm, forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("E-mail"), max_length=254)
-    role = forms.ChoiceField(label=gettext_lazy("Role"), choices=MemberRole.choices)
+    role = forms.ChoiceField(
+        label=gettext_lazy("Role"), choices=MemberRole.choices, initial=MemberRole.member
+    )
 
 
 class SetTierForm(StyledForm, forms.Form):
@@ -326,7 +328,9 @@ def partner_detail(request, partner_id):
             "partner": partner,
             "profile": profile,
             "members": list(profile.members.order_by("created_at")) if profile else [],
-            "history": TierChange.objects.filter(participant=partner).order_by("-at", "-id")[:50],
+            "history": TierChange.objects.filter(participant=partner)
+            .select_related("rule")
+            .order_by("-at", "-id")[:50],
             "profile_form": profile_form,
             "member_form": member_form,
             "tier_form": tier_form,
