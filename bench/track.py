@@ -245,7 +245,9 @@ def bench_target(target: str, args, procs: Processes, work: Path) -> list[dict]:
         base = f"http://{HOST}:{port}"
         log_path = work / f"serve-{target}.log"
         server = procs.start(
-            [*tular, "serve", "--host", HOST, "--port", str(port)], env=env, log_path=log_path
+            [*tular, "serve", "--host", HOST, "--port", str(port), *serve_options(args)],
+            env=env,
+            log_path=log_path,
         )
         stack.callback(procs.stop, server)
         wait_http(f"{base}/healthz", server, log_path)
@@ -321,6 +323,10 @@ def print_rows(rows: list[dict]) -> None:
         )
 
 
+def serve_options(args) -> list[str]:
+    return ["--workers", str(args.workers)] if args.workers else []
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny inputs, 1 s runs (CI)")
@@ -332,6 +338,7 @@ def main() -> int:
     parser.add_argument("--referrers", type=int, default=100)
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--workers", type=int, help="tular serve --workers (default: its own)")
     args = parser.parse_args()
     if args.quick:
         args.levels, args.duration, args.warmup = "200,1000", 1, 1
@@ -352,7 +359,8 @@ def main() -> int:
                     log(f"{target} failed: {exc}")
         finally:
             procs.stop_all()
-    print(f"\nwrk -t2 -c{args.connections} -d{args.duration:g}s; tular serve (defaults)")
+    served = " ".join(serve_options(args)) or "(defaults)"
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration:g}s; tular serve {served}")
     print_rows(rows)
     by = {(r["target"], r["sales"], r["mode"]): r for r in rows}
     low, high = args.levels[0], args.levels[-1]

@@ -10,9 +10,10 @@ from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 
 from tests.referrals.conftest import sale_body, signup_body
+from tular.participants.models import Participant
 from tular.programs.rules import Rule, parsed_rules
 from tular.referrals.models import Referral
-from tular.referrals.reads import referral_of_customer
+from tular.referrals.reads import participant_of_code, referral_of_customer
 from tular.rewards.models import LedgerEntry, LedgerTransaction, Reward
 from tular.webhooks import services as webhook_services
 from tular.webhooks.models import Message
@@ -127,3 +128,14 @@ def test_the_raw_referral_read_gives_what_the_orm_gives(
                 assert _values(one) == _values(other)
         assert not raw._state.adding
     assert referral_of_customer(workspace_id=workspace.pk, customer_external_id="nobody") is None
+
+
+def test_the_raw_participant_read_gives_what_the_orm_gives(workspace, participant):
+    raw = participant_of_code(workspace_id=workspace.pk, code=participant["code"])
+    orm = Participant.objects.select_related("program").get(code=participant["code"])
+    assert _values(raw) == _values(orm)
+    assert _values(raw.program) == _values(orm.program)
+    assert Participant._meta.get_field("program").is_cached(raw)
+    assert participant_of_code(workspace_id=workspace.pk, code="NOPE") is None
+    other = participant_of_code(workspace_id=workspace.pk + 1000, code=participant["code"])
+    assert other is None

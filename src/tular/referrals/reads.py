@@ -1,4 +1,5 @@
-"""The hot read of track/sale as one hand-written statement, with the ORM's own converters.
+"""The hot reads of track/sale and track/signup as hand-written statements, with the ORM's own
+converters.
 
 `referral_of_customer` is `Referral.objects.select_related("program", "participant",
 "friend").filter(workspace=..., customer_external_id=...)[:1]`: the same join, the same model
@@ -6,7 +7,8 @@ instances (built with `Model.from_db`, the related objects cached on the referra
 select_related caches them), the same values (each column passes through the converters the
 ORM would apply: UUIDs, times, JSON). Compiling that queryset took about a quarter of a sale's
 CPU (bench/track_micro.py --profile); the statement and the converters are built once per
-database vendor here.
+database vendor here. `participant_of_code` is the same for
+`Participant.objects.select_related("program").filter(workspace=..., code=...)[:1]`.
 """
 
 from __future__ import annotations
@@ -19,69 +21,103 @@ from tular.participants.models import Participant
 from tular.programs.models import Program
 from tular.referrals.models import Referral
 
-# (alias, model, the field of Referral that holds it); None: the referral itself.
-_PARTS = (
-    ("r", Referral, None),
-    ("p", Program, Referral._meta.get_field("program")),
-    ("a", Participant, Referral._meta.get_field("participant")),
-    ("f", Participant, Referral._meta.get_field("friend")),
+
+class JoinedRead:
+    """`Model.objects.select_related(...).filter(a=..., b=...)[:1]` as one hand-written
+    statement: `parts` are (alias, model, the foreign key of the first model that holds it, or
+    None for the first model itself), `joins` the JOIN clauses after the first table, `where`
+    the first model's columns compared with the parameters, in order."""
+
+    def __init__(self, parts, *, where: tuple[str, ...], inner: tuple[str, ...] = ()):
+        self.parts, self.where, self.inner = parts, where, inner
+
+    @functools.cache  # noqa: B019 - one per read and vendor, for the life of the process
+    def plan(self, vendor: str):
+        quote = connection.ops.quote_name
+        first = self.parts[0][1]
+        columns, parts, joins, start = [], [], [], 0
+        for alias, model, relation in self.parts:
+            fields = model._meta.concrete_fields
+            converters = []
+            for offset, field in enumerate(fields):
+                columns.append(f"{alias}.{quote(field.column)}")
+                col = field.get_col(alias)
+                found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if found:
+                    converters.append((start + offset, tuple(found), col))
+            end = start + len(fields)
+            parts.append((model, relation, [f.attname for f in fields], start, end, converters))
+            start = end
+            if relation is not None:
+                kind = "INNER" if relation.name in self.inner else "LEFT OUTER"
+                joins.append(
+                    f"{kind} JOIN {quote(model._meta.db_table)} {alias} "
+                    f"ON {alias}.{quote(model._meta.pk.column)} = "
+                    f"{self.parts[0][0]}.{quote(relation.column)}"
+                )
+        conditions = " AND ".join(
+            f"{self.parts[0][0]}.{quote(first._meta.get_field(name).column)} = %s"
+            for name in self.where
+        )
+        sql = (
+            f"SELECT {', '.join(columns)} FROM {quote(first._meta.db_table)} "  # noqa: S608 - the models' own tables
+            f"{self.parts[0][0]} {' '.join(joins)} WHERE {conditions} LIMIT 1"
+        )
+        return sql, parts
+
+    def __call__(self, *params):
+        sql, parts = self.plan(connection.vendor)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        row = list(rows[0])
+        db = connection.alias
+        found = None
+        for model, relation, attnames, start, end, converters in parts:
+            for position, convert, col in converters:
+                value = row[position]
+                for converter in convert:
+                    value = converter(value, col, connection)
+                row[position] = value
+            if relation is None:
+                found = model.from_db(db, attnames, row[start:end])
+                continue
+            values = row[start:end]
+            related = None if values[0] is None else model.from_db(db, attnames, values)
+            relation.set_cached_value(found, related)
+        return found
+
+
+_referral = JoinedRead(
+    (
+        ("r", Referral, None),
+        ("p", Program, Referral._meta.get_field("program")),
+        ("a", Participant, Referral._meta.get_field("participant")),
+        ("f", Participant, Referral._meta.get_field("friend")),
+    ),
+    where=("workspace", "customer_external_id"),
+    inner=("program", "participant"),
 )
-
-
-@functools.cache
-def _plan(vendor: str):
-    """(sql, [(model, field of Referral, attnames, start, end, converters by position)])."""
-    quote = connection.ops.quote_name
-    columns, parts, start = [], [], 0
-    for alias, model, relation in _PARTS:
-        fields = model._meta.concrete_fields
-        converters = []
-        for offset, field in enumerate(fields):
-            columns.append(f"{alias}.{quote(field.column)}")
-            col = field.get_col(alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            if found:
-                converters.append((start + offset, found, col))
-        end = start + len(fields)
-        parts.append((model, relation, [f.attname for f in fields], start, end, converters))
-        start = end
-
-    def table(model) -> str:
-        return quote(model._meta.db_table)
-
-    field = Referral._meta.get_field
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table(Referral)} r "  # noqa: S608 - the models' own tables
-        f"INNER JOIN {table(Program)} p ON p.id = r.{quote(field('program').column)} "
-        f"INNER JOIN {table(Participant)} a ON a.id = r.{quote(field('participant').column)} "
-        f"LEFT OUTER JOIN {table(Participant)} f ON f.id = r.{quote(field('friend').column)} "
-        f"WHERE r.{quote(field('workspace').column)} = %s "
-        f"AND r.{quote(field('customer_external_id').column)} = %s LIMIT 1"
-    )
-    return sql, parts
+_referral_alone = JoinedRead((("r", Referral, None),), where=("workspace", "customer_external_id"))
+_participant = JoinedRead(
+    (("a", Participant, None), ("p", Program, Participant._meta.get_field("program"))),
+    where=("workspace", "code"),
+    inner=("program",),
+)
 
 
 def referral_of_customer(*, workspace_id: int, customer_external_id: str) -> Referral | None:
     """The customer's referral with its program, referrer and friend, or None."""
-    sql, parts = _plan(connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [workspace_id, customer_external_id])
-        rows = cursor.fetchall()
-    if not rows:
-        return None
-    row = list(rows[0])
-    db = connection.alias
-    referral = None
-    for model, relation, attnames, start, end, converters in parts:
-        for position, found, col in converters:
-            value = row[position]
-            for converter in found:
-                value = converter(value, col, connection)
-            row[position] = value
-        if relation is None:
-            referral = model.from_db(db, attnames, row[start:end])
-            continue
-        values = row[start:end]
-        related = None if values[0] is None else model.from_db(db, attnames, values)
-        relation.set_cached_value(referral, related)
-    return referral
+    return _referral(workspace_id, customer_external_id)
+
+
+def referral_alone(*, workspace_id: int, customer_external_id: str) -> Referral | None:
+    """The customer's referral (nothing joined), or None."""
+    return _referral_alone(workspace_id, customer_external_id)
+
+
+def participant_of_code(*, workspace_id: int, code: str) -> Participant | None:
+    """The participant of a (normalised) code with its program, or None."""
+    return _participant(workspace_id, code)

@@ -15,13 +15,13 @@ from django.db.models import Sum
 from tular.core import clock
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict, Invalid, NotFound
+from tular.participants.codes import normalise_code
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
 from tular.programs.rules import Trigger
-from tular.referrals import webhook_events
+from tular.referrals import reads, webhook_events
 from tular.referrals.events import once, unique_row
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
-from tular.referrals.reads import referral_of_customer
 from tular.referrals.results import (
     ClickResult,
     GrantedReward,
@@ -176,14 +176,21 @@ def track_signup(
 
     def run(event) -> SignupResult:
         at = check_occurred_at(occurred_at)
-        existing = unique_row(
-            Referral.objects.filter(workspace=workspace, customer_external_id=customer_external_id)
+        existing = reads.referral_alone(
+            workspace_id=workspace.pk, customer_external_id=customer_external_id
         )
         if existing is not None:  # the customer was referred before: one referral per customer
             return _signup_result(existing, [])
-        participant, click = participant_for(
-            workspace=workspace, click_id=click_id, code=code, at=at
-        )
+        if click_id is None and code:
+            # participant_for's answer without a click, in one hand-written statement
+            participant = reads.participant_of_code(
+                workspace_id=workspace.pk, code=normalise_code(code)
+            )
+            click = None
+        else:
+            participant, click = participant_for(
+                workspace=workspace, click_id=click_id, code=code, at=at
+            )
         if participant is None:
             return SignupResult(attributed=False)
         return _signup_result(*_refer(participant=participant, click=click, at=at))
@@ -260,7 +267,7 @@ def track_sale(
 
     def run(event) -> SaleResult:
         at = check_occurred_at(occurred_at)
-        referral = referral_of_customer(
+        referral = reads.referral_of_customer(
             workspace_id=workspace.pk, customer_external_id=customer_external_id
         )
         if referral is not None:
