@@ -3,8 +3,17 @@ Suffix List (tldextract's bundled snapshot, no network), refusing IPs, bare suff
 mailbox providers."""
 
 import pytest
+from django.utils import translation
 
 from tular.deals.domains import PUBLIC_MAIL_DOMAINS, DomainRefused, domain_normalise
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    # The reasons are read in English here, whatever an earlier test left active.
+    with translation.override("en"):
+        yield
+
 
 SAME_COMPANY = [
     ("example.co.id", "example.co.id"),
