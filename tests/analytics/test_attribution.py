@@ -194,3 +194,13 @@ def test_the_period_bounds_the_sales(journey):
     )
     assert found.sales == 0
     assert found.rows == []
+
+
+def test_the_queries_do_not_grow_with_the_sales(journey, api, django_assert_max_num_queries):
+    """The sales, their touchpoints, their rewards and the participants: one query each
+    (per 500 customers), however many sales."""
+    for index in range(5):
+        sale(api, "budi", 1_000_000, SALE_AT + timedelta(hours=index + 1), f"inv-more-{index}")
+    with django_assert_max_num_queries(4):
+        found = attribution_compare(program=journey["program"], period=MAY)
+    assert found.sales == 6

@@ -120,3 +120,11 @@ def test_journeys_of_reads_each_customers_touches_in_time_order(workspace, prog,
         "budi": [now - timedelta(days=3), now - timedelta(days=1)],
         "citra": [now - timedelta(days=2)],
     }
+
+
+def test_the_admin_lists_touchpoints_read_only(admin_client, workspace, prog):
+    record(workspace, prog, kind="campaign", campaign="ramadan")
+    page = admin_client.get("/admin/tracking/touchpoint/")
+    assert page.status_code == 200
+    assert "ramadan" in page.content.decode()
+    assert admin_client.get("/admin/tracking/touchpoint/add/").status_code == 403
