@@ -25,8 +25,9 @@ largest remainder in time order, so every model's column sums exactly to the sam
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from fractions import Fraction
+from typing import NamedTuple
 from uuid import UUID
 
 from tular.analytics.metrics import Period
@@ -89,16 +90,15 @@ class Comparison:
     totals: dict[Model, Credited]
 
 
-def _touches(sale: Conversion, touchpoints) -> list[Touch]:
-    referral = sale.referral
+def _touches(sale: "Sale", touchpoints) -> list[Touch]:
     touches: list[Touch] = []
-    referrer = f"participant:{referral.participant_id}"
-    if referral.click_id is not None and referral.click is not None:
-        touches.append(Touch(at=referral.click.created_at, who=referrer))
+    referrer = f"participant:{sale.referrer_id}"
+    if sale.click_id is not None and sale.clicked_at is not None:
+        touches.append(Touch(at=sale.clicked_at, who=referrer))
     else:
-        touches.append(Touch(at=referral.created_at, who=referrer))
+        touches.append(Touch(at=sale.referred_at, who=referrer))
     for point in touchpoints:
-        if point.click_id is not None and point.click_id == referral.click_id:
+        if point.click_id is not None and point.click_id == sale.click_id:
             continue  # the referral's own click, counted above
         if point.participant_id is not None:
             who = f"participant:{point.participant_id}"
@@ -109,6 +109,20 @@ def _touches(sale: Conversion, touchpoints) -> list[Touch]:
         touches.append(Touch(at=point.occurred_at, who=who))
     touches.sort(key=lambda touch: (touch.at, touch.who))
     return touches
+
+
+class Sale(NamedTuple):
+    """A sale and its referral, as the comparison reads them (tuples: thousands at once)."""
+
+    id: UUID
+    amount: int | None
+    currency: str
+    occurred_at: datetime
+    customer: str | None
+    referrer_id: UUID
+    referred_at: datetime
+    click_id: UUID | None
+    clicked_at: datetime | None
 
 
 def _commissions(sale_ids) -> dict:
@@ -136,25 +150,34 @@ def attribution_compare(*, program: Program, period: Period) -> Comparison:
     program's sales in `period` (UTC days, both ends included)."""
     window_days = program.window_days
     half_life = half_life_of(program)
-    sales = list(
-        Conversion.objects.filter(
+    sales = [
+        Sale(*row)
+        for row in Conversion.objects.filter(
             program=program,
             kind=ConversionKind.sale,
             occurred_at__gte=period.start,
             occurred_at__lt=period.end,
         )
-        .select_related("referral", "referral__click")
         .order_by("occurred_at", "id")
-    )
+        .values_list(
+            "id",
+            "amount",
+            "currency",
+            "occurred_at",
+            "referral__customer_external_id",
+            "referral__participant_id",
+            "referral__created_at",
+            "referral__click_id",
+            "referral__click__created_at",
+        )
+    ]
     journeys = journeys_of(
         program=program,
-        customer_external_ids=[
-            s.referral.customer_external_id for s in sales if s.referral.customer_external_id
-        ],
+        customer_external_ids=[sale.customer for sale in sales if sale.customer],
         since=period.start - timedelta(days=window_days),
         until=period.end,
     )
-    commissions = _commissions(sale.pk for sale in sales)
+    commissions = _commissions(sale.id for sale in sales)
     rows: dict[str, Row] = {}
     totals = {model: Credited() for model in MODELS}
 
@@ -171,8 +194,8 @@ def attribution_compare(*, program: Program, period: Period) -> Comparison:
         return rows[who]
 
     for sale in sales:
-        touches = _touches(sale, journeys.get(sale.referral.customer_external_id or "", []))
-        commission = commissions.get(sale.pk, {})
+        touches = _touches(sale, journeys.get(sale.customer or "", []))
+        commission = commissions.get(sale.id, {})
         revenue = (sale.currency, sale.amount) if sale.amount is not None else None
         for model in MODELS:
             totals[model].add(share=Fraction(1), revenue=revenue, commission=commission)

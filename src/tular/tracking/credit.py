@@ -155,12 +155,15 @@ def split_amount(amount: int, shares: Sequence[Fraction]) -> list[int]:
         raise ValueError("shares must sum to 1 (or all be 0)")
     sign = -1 if amount < 0 else 1
     magnitude = abs(amount)
-    exact = [magnitude * share for share in shares]
-    parts = [int(value) for value in exact]  # floor: values are not negative
+    parts = []
+    remainders = []
+    for share in shares:
+        whole, rest = divmod(magnitude * share.numerator, share.denominator)
+        parts.append(whole)  # floor: nothing is negative
+        remainders.append(Fraction(rest, share.denominator) if rest else 0)
     left = magnitude - sum(parts)
-    by_remainder = sorted(
-        range(len(shares)), key=lambda index: (-(exact[index] - parts[index]), index)
-    )
-    for index in by_remainder[:left]:
-        parts[index] += 1
+    if left:
+        by_remainder = sorted(range(len(shares)), key=lambda index: (-remainders[index], index))
+        for index in by_remainder[:left]:
+            parts[index] += 1
     return [sign * part for part in parts]
