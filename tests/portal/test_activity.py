@@ -344,8 +344,9 @@ def test_queries_stay_few_with_many_referrals(
         make_sale(referral_via(referrer, "x"), 10000000 + index)
     client = portal_client_for(referrer)
 
-    # 13, and 2 for recognition (the badges, the open contests: analytics.recognition).
-    with django_assert_max_num_queries(15):
+    # 13, 2 for recognition (the badges, the open contests: analytics.recognition) and 1 for
+    # the address's partner memberships (portal.access).
+    with django_assert_max_num_queries(16):
         response = client.get(activity_url(referrer))
 
     assert response.status_code == 200

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -51,6 +52,13 @@ MAX_INVITES_PER_DAY = 3
 KEEP = timedelta(days=1)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 PORTAL_PREFIX = "/portal/"
+
+
+# Who else an address signs in as, found by a higher layer that this app may not import: given a
+# normalised address, {workspace: (the address to write to, the participants it opens)}. The
+# portal passes the partners' members here (tular.portal.access.member_accounts): a member's own
+# address opens the portal of the partner organisation it belongs to.
+OtherAccounts = Callable[[str], dict]
 
 
 class LinkRefused(Exception):
@@ -139,12 +147,13 @@ def magic_link_request(
     base_url: str,
     next_path: str = "",
     language: str | None = None,
+    other_accounts: OtherAccounts | None = None,
 ) -> int:
     """Record the request and, unless throttled, e-mail one sign-in link per workspace where
-    the address takes part in a program. Returns how many links were queued — for tests and
-    logs only: a page must never show it. `base_url` (scheme and host, e.g.
-    https://ref.example.com) makes the e-mail's links absolute; TULAR_PUBLIC_URL wins over it.
-    Raises Invalid for an address that is not one."""
+    the address takes part in a program (or, through `other_accounts`, is a partner's member).
+    Returns how many links were queued — for tests and logs only: a page must never show it.
+    `base_url` (scheme and host, e.g. https://ref.example.com) makes the e-mail's links
+    absolute; TULAR_PUBLIC_URL wins over it. Raises Invalid for an address that is not one."""
     email_normalised = normalise_email(email)
     base = (settings.TULAR_PUBLIC_URL or base_url).rstrip("/")
     next_path = safe_next(next_path)
@@ -157,7 +166,15 @@ def magic_link_request(
         if is_throttled:
             return 0
         queued = 0
-        for workspace, participants in _participants_by_workspace(email_normalised).items():
+        found = {
+            workspace: (participants[0].email, participants)
+            for workspace, participants in _participants_by_workspace(email_normalised).items()
+        }
+        for workspace, account in (
+            other_accounts(email_normalised) if other_accounts else {}
+        ).items():
+            found.setdefault(workspace, account)
+        for workspace, (to, participants) in found.items():
             link_language = language_of_person(language, participants, workspace)
             link_url = _new_link(
                 workspace=workspace,
@@ -167,7 +184,7 @@ def magic_link_request(
                 base=base,
             )
             email_send(
-                to=participants[0].email,
+                to=to,
                 kind="portal_sign_in",
                 template="portal_sign_in",
                 workspace=workspace,
@@ -206,12 +223,24 @@ def _brand_context(workspace, base: str) -> dict:
     }
 
 
-def portal_invite(*, participant: Participant, base_url: str, actor: Actor | None = None) -> None:
+def portal_invite(
+    *,
+    participant: Participant,
+    base_url: str,
+    actor: Actor | None = None,
+    to_name: str = "",
+    to_email: str = "",
+) -> None:
     """E-mail `participant` an invitation to share: their link and code, a WhatsApp button with
     the program's message, and a sign-in link to their portal (15 minutes, single use; after
     that the portal's sign-in page sends a fresh one). At most `MAX_INVITES_PER_DAY` per
-    participant a day (Conflict beyond), so a double click or a loop never floods anyone."""
+    address a day (Conflict beyond), so a double click or a loop never floods anyone.
+
+    `to_name`/`to_email`: someone else who signs in to this participant's portal with their own
+    address (a partner's member): the invitation and its sign-in link go to them."""
     base = (settings.TULAR_PUBLIC_URL or base_url).rstrip("/")
+    to_email = to_email.strip() or participant.email
+    to_name = to_name or participant.name
     program = participant.program
     if program.status == "archived":
         raise Conflict(_("The program has ended: there is nothing to invite to."))
@@ -221,13 +250,13 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
         sent = OutboundEmail.objects.filter(
             workspace=participant.workspace,
             kind="portal_invitation",
-            to=participant.email,
+            to=to_email,
             created_at__gt=since,
         ).count()
         if sent >= MAX_INVITES_PER_DAY:
             raise Conflict(
                 _("%(email)s was already invited %(count)d times today.")
-                % {"email": participant.email, "count": sent}
+                % {"email": to_email, "count": sent}
             )
         language = participant.locale if participant.locale in LANGUAGES else "id"
         link = referral_url(participant.code, base)
@@ -243,13 +272,13 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
         )
         sign_in = _new_link(
             workspace=participant.workspace,
-            email_normalised=participant.email_normalised,
+            email_normalised=normalise_email(to_email),
             next_path=reverse("portal:program", args=[program.slug]),
             language=language,
             base=base,
         )
         email_send(
-            to=participant.email,
+            to=to_email,
             kind="portal_invitation",
             template="portal_invitation",
             workspace=participant.workspace,
@@ -257,7 +286,7 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
             context={
                 **_brand_context(participant.workspace, base),
                 "link_url": sign_in,
-                "name": participant.name,
+                "name": to_name,
                 "program_name": program.name,
                 "referral_url": link,
                 "code": participant.code,
@@ -274,7 +303,7 @@ def portal_invite(*, participant: Participant, base_url: str, actor: Actor | Non
             actor=actor,
             action="participant.portal_invite",
             target=participant,
-            after={"email": participant.email},
+            after={"email": to_email},
         )
 
 

@@ -176,17 +176,31 @@ def member_remove(*, member: PartnerMember, actor: Actor | None = None) -> None:
 
 def member_invite(*, member: PartnerMember, base_url: str, actor: Actor | None = None) -> None:
     """E-mail the member the portal invitation (participants.signin.portal_invite: the
-    partner's link and code, and a one-time sign-in link).
-
-    The portal signs people in by the partner participant's own address, so only a member
-    with that address can be invited for now (409 for the others, saying so); members'
-    sign-in with their own addresses comes with the partner's side of the portal."""
+    partner's link and code, and a one-time sign-in link for the member's own address, which
+    opens the partner's portal: tular.portal.access)."""
     participant = member.profile.participant
-    if member.email_normalised != participant.email_normalised:
-        raise Conflict(
-            f"The portal signs this partner in with {participant.email}; "
-            f"{member.email} cannot sign in to it yet."
-        )
     with transaction.atomic():
-        portal_invite(participant=participant, base_url=base_url, actor=actor)
+        portal_invite(
+            participant=participant,
+            base_url=base_url,
+            actor=actor,
+            to_name=member.name,
+            to_email=member.email,
+        )
         PartnerMember.objects.filter(pk=member.pk).update(invited_at=clock.now())
+
+
+def memberships_of(*, email_normalised: str, workspace=None) -> list[PartnerMember]:
+    """The memberships of an address (in one workspace, or all), each with its partner
+    participant and program loaded, leaving out programs that ended (archived). The portal
+    signs a member in to these partners' portals; a removed member has no row, so no access."""
+    members = PartnerMember.objects.select_related(
+        "profile__participant__program", "profile__participant__workspace"
+    ).filter(email_normalised=email_normalised)
+    if workspace is not None:
+        members = members.filter(profile__workspace=workspace)
+    return list(
+        members.exclude(profile__participant__program__status="archived").order_by(
+            "profile__participant__program__name", "created_at", "pk"
+        )
+    )

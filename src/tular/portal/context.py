@@ -14,4 +14,6 @@ def portal(request):
         "portal_participants": getattr(request, "participants", []),
         "portal_participant": getattr(request, "participant", None),
         "portal_email": getattr(request, "portal_email", ""),
+        # a partner's member looking at the partner's portal (their own name is shown)
+        "portal_member": getattr(request, "portal_member", None),
     }

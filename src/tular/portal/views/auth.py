@@ -117,6 +117,8 @@ def sign_in(request):
                     base_url=_base_url(request),
                     next_path=form.cleaned_data["next"],
                     language=request.session.get(access.LANGUAGE_KEY),
+                    # partners' members sign in with their own addresses (portal.access)
+                    other_accounts=access.member_accounts,
                 )
             except Invalid:
                 form.add_error("email", _("Enter a valid e-mail address, like name@example.com."))
