@@ -9,7 +9,8 @@ import json
 import httpx
 import pytest
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.referrals.conftest import sale_body, signup_body
 from tular.api import fastpath
@@ -254,3 +255,18 @@ def test_other_paths_and_methods_are_djangos(fast, django_saw):
     assert fast.post("/api/v1/track/refund", {}).status_code == 422
     assert fast.post(f"{SALE}?x=1", {}).status_code == 422
     assert len(django_saw) == 3
+
+
+def test_the_key_is_cached_per_process_for_the_caches_seconds(fast, participant, settings):
+    # given the per-process cache on (the tests turn it off)
+    settings.TULAR_REDIRECT_CACHE_SECONDS = 2
+    assert fast.post(SIGNUP, signup_body(participant)).status_code == 201
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        answer = fast.post(SALE, sale_body())
+    # then: answered without looking the key up again
+    assert answer.status_code == 201, answer.content
+    assert not [q for q in queries if "workspaces_apikey" in q["sql"]]
+    # and an unknown key is never cached: it is Django's 401 every time
+    assert fast.post(SALE, sale_body(), key="sk_live_unknown").status_code == 401
+    assert fast.post(SALE, sale_body(), key="sk_live_unknown").status_code == 401

@@ -74,7 +74,7 @@ def wrap(django_app):
         except _Handover:
             environ["wsgi.input"] = io.BytesIO(body)
             return django_app(environ, start_response)
-        start_response(_STATUS[status], [*_headers(), ("Content-Length", str(len(payload)))])
+        start_response(_STATUS[status], [*_HEADERS, ("Content-Length", str(len(payload)))])
         return [payload]
 
     return application
@@ -94,11 +94,23 @@ def _plain(environ) -> bool:
     )
 
 
-def _headers() -> list[tuple[str, str]]:
-    return _HEADERS
-
-
 def _handle(kind: str, environ, body: bytes) -> tuple[int, bytes]:
+    """(status, body) of the answer, or _Handover: Django answers (also after any error here:
+    a database that failed, a cache that did not answer)."""
+    try:
+        return _answer(kind, environ, body)
+    except _Handover:
+        raise
+    except Exception as error:
+        from tular.tracking.redirect import DATABASE_ERRORS, close_quietly
+
+        if isinstance(error, DATABASE_ERRORS):
+            logger.warning("fast track/%s path failed; handing it to Django", kind)
+            close_quietly()
+        raise _Handover from None
+
+
+def _answer(kind: str, environ, body: bytes) -> tuple[int, bytes]:
     from django.utils import translation
 
     from tular.api import tracking
@@ -116,21 +128,17 @@ def _handle(kind: str, environ, body: bytes) -> tuple[int, bytes]:
     except ValueError:  # pydantic's ValidationError: Django answers the 422
         raise _Handover from None
     request = SimpleNamespace(auth=key, META=environ)
-    if not _throttle().allow_request(request):
+    throttle = _throttle()
+    if not throttle.allow_request(request):
         raise _Handover  # Django answers the 429 (a refusal is not counted)
-    counted = _throttle().now
+    counted = throttle.now
     try:
         result = tracking.use_case(kind, workspace=key.workspace, payload=payload)
         status, answer = tracking.answer_body(kind, result)
         return status, tracking.render(answer)
-    except Exception as error:
-        _uncount(request, counted)
-        from tular.tracking.redirect import DATABASE_ERRORS, close_quietly
-
-        if isinstance(error, DATABASE_ERRORS):
-            logger.warning("fast track/%s path failed; handing it to Django", kind)
-            close_quietly()
-        raise _Handover from None
+    except Exception:
+        _uncount(request, counted)  # Django counts it when it answers
+        raise
 
 
 _throttle_instance = None
