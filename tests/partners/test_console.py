@@ -115,3 +115,12 @@ def test_another_workspaces_partner_is_not_found(partner, tiers):
     client = client_for(make_member(other, "owner@lain.example", Role.OWNER))
     assert client.get(f"/console/partners/{partner.pk}/").status_code == 404
     assert client.get("/console/partners/tiers/mitra/").status_code == 404
+
+
+def test_the_performance_page(manager_client, workspace, partner, tiers):
+    from tests.partners.test_tiers import sell
+
+    sell(workspace, partner, n=1, amount=1_000_000_00)
+    page = manager_client.get("/console/partners/performance/?program=mitra&months=3")
+    assert page.status_code == 200
+    assert "Rp1.000.000" in page.text and "100%" in page.text

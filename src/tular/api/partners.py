@@ -17,7 +17,7 @@ from tular.core.schemas import Strict
 from tular.participants.models import Participant
 from tular.partners import applications as application_services
 from tular.partners.models import PartnerApplication, TierChange
-from tular.partners.profiles import PARTNER_KINDS
+from tular.partners.selectors import partners_of
 from tular.partners.tiers import partner_set_tier, tier_create, tier_release
 from tular.programs.models import PartnerTier
 from tular.programs.services import program_get, program_named_in_body
@@ -213,9 +213,7 @@ def _partner_out(participant: Participant) -> dict:
 
 
 def _partners(workspace):
-    return Participant.objects.filter(workspace=workspace, kind__in=PARTNER_KINDS).select_related(
-        "program", "tier", "partner_profile"
-    )
+    return partners_of(workspace=workspace).select_related("program", "tier", "partner_profile")
 
 
 def _partner(request, partner_id: str) -> Participant:

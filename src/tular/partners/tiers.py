@@ -31,6 +31,7 @@ from tular.partners.models import (
     TierRule,
 )
 from tular.partners.profiles import PARTNER_KINDS, PARTNER_PROGRAM_KINDS, clean_text
+from tular.partners.selectors import partners_of
 from tular.programs.models import PartnerRateKind, PartnerTier, Program
 from tular.programs.rules import PERCENT_PATTERN
 from tular.referrals.models import Conversion, Referral
@@ -343,7 +344,7 @@ def tiers_review(*, program: Program | None = None, at: datetime | None = None) 
         tiers = tiers_of(each)
         rules = list(TierRule.objects.filter(program=each).select_related("tier"))
         partners = list(
-            Participant.objects.filter(program=each, kind__in=PARTNER_KINDS)
+            partners_of(program=each)
             .exclude(partner_profile__tier_by_hand=True)
             .order_by("created_at")
         )

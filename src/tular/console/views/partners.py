@@ -8,6 +8,7 @@ applications)."""
 
 from __future__ import annotations
 
+from babel.numbers import format_percent
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,9 +21,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, console_view
+from tular.core import clock
 from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.core.forms import StyledForm
 from tular.core.ids import parse_uuid
+from tular.core.templatetags.ui import EMPTY, babel_locale
 from tular.participants.models import Participant
 from tular.partners import applications as application_services
 from tular.partners.models import (
@@ -34,14 +37,15 @@ from tular.partners.models import (
     TierChange,
     TierRule,
 )
+from tular.partners.performance import partner_performance, top_share_by_month
 from tular.partners.profiles import (
-    PARTNER_KINDS,
     PARTNER_PROGRAM_KINDS,
     member_add,
     member_invite,
     member_remove,
     partner_profile_save,
 )
+from tular.partners.selectors import partners_of
 from tular.partners.tiers import (
     partner_set_tier,
     tier_create,
@@ -51,6 +55,7 @@ from tular.partners.tiers import (
     tiers_of,
 )
 from tular.programs.models import PartnerRateKind, Program
+from tular.rewards.engine import add_months
 
 PER_PAGE = 50
 
@@ -213,7 +218,7 @@ def pending_applications(request) -> int:
 def partner_list(request):
     programs = _partner_programs(request)
     partners = (
-        Participant.objects.filter(workspace=request.workspace, kind__in=PARTNER_KINDS)
+        partners_of(workspace=request.workspace)
         .select_related("program", "tier", "partner_profile")
         .order_by("-created_at", "-id")
     )
@@ -240,9 +245,7 @@ def partner_list(request):
 def _partner_or_404(request, partner_id) -> Participant:
     pk = parse_uuid(str(partner_id))
     partner = (
-        Participant.objects.filter(workspace=request.workspace, kind__in=PARTNER_KINDS, pk=pk)
-        .select_related("program", "tier")
-        .first()
+        partners_of(workspace=request.workspace, pk=pk).select_related("program", "tier").first()
         if pk
         else None
     )
@@ -453,9 +456,7 @@ def tier_page(request, slug=None):
     )
     counts = {
         row["tier_id"]: row["n"]
-        for row in Participant.objects.filter(program=program, kind__in=PARTNER_KINDS)
-        .values("tier_id")
-        .annotate(n=Count("id"))
+        for row in partners_of(program=program).values("tier_id").annotate(n=Count("id"))
     }
     return render(
         request,
@@ -559,10 +560,58 @@ def application_list(request):
     )
 
 
+PERIODS = {"3": 3, "6": 6, "12": 12}
+
+
+def _percent(value: float | None) -> str:
+    """0.8 → "80%" in the reader's language; None → EMPTY (the product's dash)."""
+    if value is None:
+        return EMPTY
+    return format_percent(value, locale=babel_locale())
+
+
+@console_view()
+def performance_page(request):
+    """Per partner of one program: revenue, deals won, win rate and cycle over the last 3, 6
+    or 12 months, and the share of revenue from the top 20 % of partners, per month."""
+    programs = list(_partner_programs(request))
+    program = next(
+        (each for each in programs if each.slug == request.GET.get("program")),
+        programs[0] if programs else None,
+    )
+    months = PERIODS.get(request.GET.get("months") or "12", 12)
+    report = shares = None
+    if program is not None:
+        end = clock.now()
+        report = partner_performance(program=program, start=add_months(end, -months), end=end)
+        shares = [
+            (month, _percent(share))
+            for month, share in top_share_by_month(program=program, months=months, at=end)
+        ]
+    return render(
+        request,
+        "console/partners/performance.html",
+        {
+            "programs": programs,
+            "program": program,
+            "report": report,
+            "top_share": _percent(report.top_share) if report else "",
+            "win_rates": {row.participant.pk: _percent(row.win_rate) for row in report.rows}
+            if report
+            else {},
+            "shares": shares,
+            "months": str(months),
+            "periods": [(key, _("last %(n)s months") % {"n": key}) for key in PERIODS],
+            "pending": pending_applications(request),
+        },
+    )
+
+
 urlpatterns = [
     path("partners/", partner_list, name="partners"),
     path("partners/applications/", application_list, name="partners-applications"),
     path("partners/tiers/", tier_page, name="partners-tiers"),
+    path("partners/performance/", performance_page, name="partners-performance"),
     path("partners/tiers/<slug:slug>/", tier_page, name="partners-tiers-program"),
     path("partners/rules/<uuid:rule_id>/delete", rule_delete_view, name="partners-rule-delete"),
     path(
