@@ -28,7 +28,7 @@ router = Router(tags=["deals"])
 StatusName = Literal[tuple(DealStatus.values)]
 
 
-class ContactIn(Strict):
+class DealContactIn(Strict):
     name: Annotated[str, StringConstraints(max_length=200)] = ""
     email: Annotated[str, StringConstraints(max_length=254)] = ""
 
@@ -46,7 +46,7 @@ class DealIn(Strict):
         "and subdomains are ignored: a.example.co.id is example.co.id). An IP address, a public "
         "e-mail provider or no domain → 422.",
     )
-    contact: ContactIn
+    contact: DealContactIn
     estimated_value: int = Field(description="Minor units of `currency`.")
     currency: Annotated[str, StringConstraints(max_length=3)]
     qualification: dict[str, bool] = Field(
@@ -70,7 +70,7 @@ class DealCreated(BaseModel):
     review_due_at: datetime | None = Field(description="A pending deal is decided by then.")
 
 
-class HistoryItem(BaseModel):
+class DealHistoryItem(BaseModel):
     kind: str = Field(description="status, extension or activity.")
     from_status: str | None
     to_status: str
@@ -81,7 +81,7 @@ class HistoryItem(BaseModel):
     expires_after: datetime | None
 
 
-class DisputeOut(BaseModel):
+class DealDisputeOut(BaseModel):
     status: Literal["open", "upheld", "dismissed"]
     reason: str = Field(description="Why the partner contests the hold.")
     opened_at: datetime
@@ -114,8 +114,8 @@ class DealOut(BaseModel):
     decision_reason: str
     expires_at: datetime | None
     last_activity_at: datetime | None
-    dispute: DisputeOut | None = Field(description="A conflict's escalation, once opened.")
-    history: list[HistoryItem]
+    dispute: DealDisputeOut | None = Field(description="A conflict's escalation, once opened.")
+    history: list[DealHistoryItem]
 
 
 def _out(deal: Deal, *, history: bool = True) -> dict:
@@ -257,28 +257,28 @@ def get_deal(request, deal_id: str):
     return _out(_deal(request, deal_id))
 
 
-class DecisionIn(Strict):
+class DealDecisionIn(Strict):
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
-class RejectIn(Strict):
+class DealRejectIn(Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)] = Field(
         description="Why (required; kept on the deal, in its history and the audit log)."
     )
 
 
-class ExtendIn(Strict):
+class DealExtendIn(Strict):
     days: int | None = Field(
         None, description="1 to 365; the program's protection window when omitted."
     )
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
 
 
-class ActivityIn(Strict):
+class DealActivityIn(Strict):
     note: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
-class CloseIn(Strict):
+class DealCloseIn(Strict):
     status: Literal["won", "lost"]
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
 
@@ -290,7 +290,7 @@ class CloseIn(Strict):
     "for the program's window from now. 409 from another status or while another registration "
     "holds the account.",
 )
-def approve_deal(request, deal_id: str, payload: Body[DecisionIn | None] = None):
+def approve_deal(request, deal_id: str, payload: Body[DealDecisionIn | None] = None):
     services.deal_approve(
         deal=_deal(request, deal_id),
         reason=payload.reason if payload is not None else "",
@@ -305,7 +305,7 @@ def approve_deal(request, deal_id: str, payload: Body[DecisionIn | None] = None)
     description="Reject a pending, approved or conflicting deal with a reason: the account is "
     "free again. 409 from another status.",
 )
-def reject_deal(request, deal_id: str, payload: RejectIn):
+def reject_deal(request, deal_id: str, payload: DealRejectIn):
     services.deal_reject(
         deal=_deal(request, deal_id),
         reason=payload.reason,
@@ -321,7 +321,7 @@ def reject_deal(request, deal_id: str, payload: RejectIn):
     "window when omitted), from its current end. An expired, lost, rejected, won or conflicting "
     "deal → 409.",
 )
-def extend_deal(request, deal_id: str, payload: Body[ExtendIn | None] = None):
+def extend_deal(request, deal_id: str, payload: Body[DealExtendIn | None] = None):
     services.deal_extend(
         deal=_deal(request, deal_id),
         days=payload.days if payload is not None else None,
@@ -337,7 +337,7 @@ def extend_deal(request, deal_id: str, payload: Body[ExtendIn | None] = None):
     description="Record progress on an active deal (a meeting, a demo): protection is renewed "
     "to a full window from now while it has not run out. 409 for a closed deal.",
 )
-def deal_activity(request, deal_id: str, payload: ActivityIn):
+def deal_activity(request, deal_id: str, payload: DealActivityIn):
     services.deal_progress(
         deal=_deal(request, deal_id), note=payload.note, actor=Actor.for_api_key(request.api_key)
     )
@@ -349,7 +349,7 @@ def deal_activity(request, deal_id: str, payload: ActivityIn):
     response={200: DealOut},
     description="Close an approved deal as won or lost (`deal.status_changed`). 409 otherwise.",
 )
-def close_deal(request, deal_id: str, payload: CloseIn):
+def close_deal(request, deal_id: str, payload: DealCloseIn):
     services.deal_set_status(
         deal=_deal(request, deal_id),
         status=payload.status,
@@ -359,11 +359,11 @@ def close_deal(request, deal_id: str, payload: CloseIn):
     return _out(_deal(request, deal_id))
 
 
-class DisputeIn(Strict):
+class DealDisputeIn(Strict):
     reason: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 
 
-class DecideIn(Strict):
+class DealDecideIn(Strict):
     uphold: bool = Field(
         description="true: the disputing registration takes the account (the holder's is "
         "rejected); false: it stays a conflict."
@@ -377,7 +377,7 @@ class DecideIn(Strict):
     description="Contest the hold on behalf of a conflicting registration's partner (once). "
     "409 unless the deal is a conflict.",
 )
-def dispute_deal(request, deal_id: str, payload: DisputeIn):
+def dispute_deal(request, deal_id: str, payload: DealDisputeIn):
     services.deal_dispute(
         deal=_deal(request, deal_id),
         reason=payload.reason,
@@ -392,7 +392,7 @@ def dispute_deal(request, deal_id: str, payload: DisputeIn):
     description="Decide an open dispute with a reason; the decision, the decider and the time "
     "are kept on both registrations. 409 without an open dispute.",
 )
-def decide_dispute(request, deal_id: str, payload: DecideIn):
+def decide_dispute(request, deal_id: str, payload: DealDecideIn):
     services.deal_dispute_decide(
         deal=_deal(request, deal_id),
         uphold=payload.uphold,
@@ -405,7 +405,7 @@ def decide_dispute(request, deal_id: str, payload: DecideIn):
 # ---------------------------------------------------------------- the program's settings
 
 
-class SettingsOut(BaseModel):
+class DealSettingsOut(BaseModel):
     program: str
     protection_days: int = Field(description=f"One of {', '.join(map(str, PROTECTION_PRESETS))}.")
     required_checks: list[str]
@@ -413,7 +413,7 @@ class SettingsOut(BaseModel):
     auto_approve: bool
 
 
-class SettingsIn(Strict):
+class DealSettingsIn(Strict):
     protection_days: int | None = None
     required_checks: list[Annotated[str, StringConstraints(max_length=50)]] | None = None
     review_working_days: int | None = None
@@ -439,15 +439,15 @@ def _program(request, slug: str):
     return program
 
 
-@router.get("/settings/{program}", response={200: SettingsOut})
+@router.get("/settings/{program}", response={200: DealSettingsOut})
 def get_settings(request, program: str):
     """A program's deal registration settings (the defaults until changed)."""
     found = _program(request, program)
     return _settings_out(found, services.settings_for(found))
 
 
-@router.patch("/settings/{program}", response={200: SettingsOut})
-def update_settings(request, program: str, payload: SettingsIn):
+@router.patch("/settings/{program}", response={200: DealSettingsOut})
+def update_settings(request, program: str, payload: DealSettingsIn):
     """Change the protection window (30, 60, 90 or 120 days), the required checklist items, the
     days to decide (working days) and automatic approval."""
     found = _program(request, program)
