@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tular.portal.refer import shows_leads
+from tular.portal.views.deals import deals_open_to
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ PROGRAM_NAV = [
     # Leads sent to the program's team: always in B2B and employee programs, elsewhere once
     # the person has sent one (portal.refer.shows_leads).
     PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
+    # Deal registration: partners of partner programs (portal.views.deals).
+    PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
     PortalNavItem(_("Promotion kit"), "portal:kit", "photo"),
     PortalNavItem(_("Rules"), "portal:rules", "info-circle"),
     PortalNavItem(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tular.portal.views import activity, auth, home, leads, share, widget
+from tular.portal.views import activity, auth, deals, home, leads, share, widget
 from tular.portal.views.case_study import case_study
 from tular.portal.views.survey import survey
 from tular.portal.views.unsubscribe import unsubscribe
@@ -25,6 +25,7 @@ urlpatterns = [
     path("p/<slug:slug>/rules", activity.rules, name="rules"),
     path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
+    path("p/<slug:slug>/deals", deals.deals, name="deals"),
     path(
         "p/<slug:slug>/leaderboard/consent",
         activity.leaderboard_consent,
