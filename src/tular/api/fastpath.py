@@ -14,9 +14,9 @@ JSON or fails the schema (422), no or an unknown key (401), a publishable key (4
 its rate limit (429), and any error of the use case (its problem answer: the use case ran in
 one transaction that rolled back, so Django runs it again from the start).
 
-The key → workspace lookup is cached per process for TULAR_REDIRECT_CACHE_SECONDS (as the
-redirect's codes): a revoked key may still be accepted here for that long. Nothing is
-buffered: the use case has committed before the answer leaves.
+The key is looked up on every request (one indexed SELECT), as Django's auth does: a revoked
+key is refused from its next request (README, `tular apikey revoke`), in every process. Nothing
+is buffered: the use case has committed before the answer leaves.
 """
 
 from __future__ import annotations
@@ -24,18 +24,13 @@ from __future__ import annotations
 import io
 import json
 import logging
-import threading
-import time
 from types import SimpleNamespace
-
-from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
 _PATHS = {"/api/v1/track/sale": "sale", "/api/v1/track/signup": "signup"}
 _JSON_TYPES = {"application/json", "application/json; charset=utf-8"}
 _MAX_BODY = 64 * 1024  # larger bodies (none valid) go to Django, which knows the limits
-_CACHE_LIMIT = 10_000
 _STATUS = {201: "201 Created", 200: "200 OK"}
 # What Django's middleware adds to a JSON answer of the API (SecurityMiddleware,
 # LocaleMiddleware, XFrameOptionsMiddleware); tests/api/test_track_fastpath.py compares them.
@@ -48,9 +43,6 @@ _HEADERS = [
     ("Referrer-Policy", "same-origin"),
     ("Cross-Origin-Opener-Policy", "same-origin"),
 ]
-
-_keys: dict[str, tuple[float, object]] = {}
-_keys_lock = threading.Lock()
 
 
 class _Handover(Exception):
@@ -164,27 +156,11 @@ def _uncount(request, stamp) -> None:
 
 
 def _secret_key(token: str):
-    """The unrevoked secret ApiKey (with its workspace) of `token`, cached per process for
-    TULAR_REDIRECT_CACHE_SECONDS; anything else goes to Django (401 or 403)."""
+    """The unrevoked secret ApiKey (with its workspace) of `token`; anything else goes to
+    Django (401 or 403)."""
     from tular.workspaces.services import api_key_authenticate
 
-    ttl = settings.TULAR_REDIRECT_CACHE_SECONDS
-    now = time.monotonic()
-    if ttl:
-        hit = _keys.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
     key = api_key_authenticate(token) if token else None
     if key is None or key.publishable:
         raise _Handover
-    if ttl:
-        with _keys_lock:
-            if len(_keys) >= _CACHE_LIMIT:
-                _keys.clear()
-            _keys[token] = (now + ttl, key)
     return key
-
-
-def forget_keys() -> None:
-    """Empty this process's key cache (tests; a revocation in this process)."""
-    _keys.clear()
