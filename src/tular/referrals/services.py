@@ -7,7 +7,7 @@ The API, Stripe and the demo call these functions; they return the frozen result
 `referrals.results`, never JSON.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -39,25 +39,7 @@ from tular.tracking import redirect
 from tular.tracking.attribution import participant_for
 from tular.workspaces.audit import Actor, audit_record
 
-# Clocks disagree: an event may be stamped a little ahead of ours.
-FUTURE_SKEW = timedelta(minutes=5)
-
-
-def check_occurred_at(occurred_at):
-    now = clock.now()
-    if occurred_at is None:
-        return now
-    if occurred_at.tzinfo is None:
-        raise Invalid(["occurred_at"], "give a time zone (RFC 3339, e.g. 2026-11-27T08:00:00Z)")
-    try:
-        # In UTC: the same instant, whatever offset it came with (RFC 3339 allows up to ±23:59,
-        # PostgreSQL stores at most ±15:59).
-        occurred_at = occurred_at.astimezone(UTC)
-    except OverflowError:
-        raise Invalid(["occurred_at"], "is out of range") from None
-    if occurred_at > now + FUTURE_SKEW:
-        raise Invalid(["occurred_at"], "is in the future")
-    return occurred_at
+check_occurred_at = clock.check_occurred_at  # the use cases' name for it
 
 
 def signup_occurrence(*, program, at) -> Occurrence:

@@ -6,7 +6,7 @@ touchpoints of many customers at once for the attribution comparison
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 from uuid import UUID
 
@@ -20,28 +20,11 @@ from tular.participants.models import Participant
 from tular.programs.models import Program
 from tular.tracking.models import Click, Touchpoint, TouchpointKind
 
-# Clocks disagree: a touch may be stamped a little ahead of ours (as track/* allows).
-FUTURE_SKEW = timedelta(minutes=5)
-
 
 @dataclass(frozen=True)
 class Recorded:
     touchpoint: Touchpoint
     created: bool
-
-
-def _when(occurred_at: datetime | None, now: datetime) -> datetime:
-    if occurred_at is None:
-        return now
-    if occurred_at.tzinfo is None:
-        raise Invalid(["occurred_at"], "give a time zone (RFC 3339, e.g. 2026-11-27T08:00:00Z)")
-    try:
-        occurred_at = occurred_at.astimezone(UTC)
-    except OverflowError:
-        raise Invalid(["occurred_at"], "is out of range") from None
-    if occurred_at > now + FUTURE_SKEW:
-        raise Invalid(["occurred_at"], "is in the future")
-    return occurred_at
 
 
 def _participant(
@@ -144,7 +127,7 @@ def touchpoint_record(
     else:
         if click_id:
             raise Invalid(["click_id"], f"only a click touch names a click, not a {kind} touch")
-        when = _when(occurred_at, now)
+        when = clock.check_occurred_at(occurred_at, current=now)
         participant_pk = participant.pk if participant is not None else None
         if kind == TouchpointKind.partner and participant is None:
             raise Invalid(
