@@ -211,7 +211,9 @@ def _new_link(*, workspace, email_normalised: str, next_path: str, language: str
     return base + reverse("portal:link", args=[token])
 
 
-def _brand_context(workspace, base: str) -> dict:
+def workspace_brand(workspace, base: str) -> dict:
+    """The workspace's name, logo URL and readable colour for an e-mail's header (the portal's
+    e-mails: sign-in links, invitations, partner applications)."""
     logo = (
         base + reverse("console:brand-logo", args=[workspace.slug]) if workspace.logo_type else ""
     )
@@ -219,6 +221,12 @@ def _brand_context(workspace, base: str) -> dict:
         "workspace_name": workspace.name,
         "logo_url": logo,
         "brand_colour": readable(workspace.brand_color),
+    }
+
+
+def _brand_context(workspace, base: str) -> dict:
+    return {
+        **workspace_brand(workspace, base),
         "valid_minutes": int(LINK_LIFETIME.total_seconds() // 60),
     }
 

@@ -13,15 +13,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 
 from tular.core import clock
-from tular.core.colour import readable
 from tular.core.errors import Conflict, Invalid
 from tular.messaging.services import email_send
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
-from tular.participants.signin import portal_invite
+from tular.participants.signin import portal_invite, workspace_brand
 from tular.partners.models import (
     ApplicationStatus,
     MemberRole,
@@ -130,17 +128,6 @@ def partner_apply(
     return application
 
 
-def _brand(workspace, base: str) -> dict:
-    logo = (
-        base + reverse("console:brand-logo", args=[workspace.slug]) if workspace.logo_type else ""
-    )
-    return {
-        "workspace_name": workspace.name,
-        "logo_url": logo,
-        "brand_colour": readable(workspace.brand_color),
-    }
-
-
 def application_decide(
     *,
     application: PartnerApplication,
@@ -175,7 +162,7 @@ def application_decide(
                 workspace=locked.program.workspace,
                 language=locked.language,
                 context={
-                    **_brand(locked.program.workspace, base),
+                    **workspace_brand(locked.program.workspace, base),
                     "name": locked.contact_name,
                     "company": locked.company,
                     "program_name": locked.program.name,
