@@ -1,7 +1,7 @@
 """/api/v1/touchpoints and /api/v1/attribution/compare (R14, docs/attribution.md): record the
 touches of a customer's journey, and compare what each attribution model would have credited."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Literal
 from uuid import UUID
@@ -9,10 +9,8 @@ from uuid import UUID
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from tular.analytics import metrics
 from tular.analytics.attribution import Credited, attribution_compare
-from tular.api.metrics import CurrencyAmount, Day, PeriodInvalid
-from tular.core import clock
+from tular.api.metrics import CurrencyAmount, Day, query_period
 from tular.core.errors import NotFound
 from tular.core.schemas import Strict
 from tular.programs.services import program_get, program_named_in_body
@@ -202,14 +200,7 @@ def attribution_compare_view(request, query: Query[CompareQuery]):
     """What each of the five models would have credited for the program's sales in the period
     (whole UTC days, both ends included; default the last 30 days), per participant, campaign
     and direct touch, side by side. Read-only: rewards are granted as before."""
-    if query.from_ and query.to and query.to < query.from_:
-        raise PeriodInvalid("to", "is before from")
-    today = clock.now().astimezone(UTC).date()
-    if query.from_ and not query.to and query.from_ > today:
-        raise PeriodInvalid("from", "is after today; give to as well")
-    period = metrics.default_period(today, first=query.from_, last=query.to)
-    if period.days > metrics.MAX_PERIOD_DAYS:
-        raise PeriodInvalid("to", f"the period is longer than {metrics.MAX_PERIOD_DAYS} days")
+    period = query_period(first=query.from_, last=query.to)
     program = program_get(workspace=request.workspace, slug=query.program)
     if program is None:
         raise NotFound(f"No program with slug {query.program!r} in this workspace.")

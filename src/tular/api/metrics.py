@@ -192,20 +192,29 @@ class PeriodInvalid(Invalid):
         DomainError.__init__(self, f"{name}: {msg}", errors=[{"loc": ["query", name], "msg": msg}])
 
 
+def query_period(*, first, last, today=None):
+    """The whole UTC days asked for with `from` and `to` (default: the last 30 days), or a 422
+    naming the parameter: `to` before `from`, `from` after today without `to`, or longer than
+    MAX_PERIOD_DAYS."""
+    if first and last and last < first:
+        raise PeriodInvalid("to", "is before from")
+    today = today or clock.now().astimezone(UTC).date()
+    if first and not last and first > today:
+        raise PeriodInvalid("from", "is after today; give to as well")
+    period = metrics.default_period(today, first=first, last=last)
+    if period.days > metrics.MAX_PERIOD_DAYS:
+        raise PeriodInvalid("to", f"the period is longer than {metrics.MAX_PERIOD_DAYS} days")
+    return period
+
+
 @router.get("", response={200: MetricsOut}, by_alias=True)
 def program_metrics(request, query: Query[MetricsQuery]):
     """A program's (or, without `program`, the workspace's) clicks, sign-ups, conversions,
     rates, revenue, rewards and time to reward over whole UTC days, both ends included
     (default: the last 30 days), with every measure, its benchmark band and the health
     scorecard."""
-    if query.from_ and query.to and query.to < query.from_:
-        raise PeriodInvalid("to", "is before from")
     today = clock.now().astimezone(UTC).date()
-    if query.from_ and not query.to and query.from_ > today:
-        raise PeriodInvalid("from", "is after today; give to as well")
-    period = metrics.default_period(today, first=query.from_, last=query.to)
-    if period.days > metrics.MAX_PERIOD_DAYS:
-        raise PeriodInvalid("to", f"the period is longer than {metrics.MAX_PERIOD_DAYS} days")
+    period = query_period(first=query.from_, last=query.to, today=today)
     program = None
     if query.program is not None:
         program = program_get(workspace=request.workspace, slug=query.program)
