@@ -20,7 +20,7 @@ LAYERS = [
     {"webhooks"},
     {"programs"},
     {"participants"},
-    {"tracking", "rewards", "deals"},
+    {"tracking", "rewards", "deals", "support"},
     {"referrals"},
     {"analytics", "partners"},
     {"integrations"},
