@@ -20,7 +20,7 @@ LAYERS = [
     {"webhooks"},
     {"programs"},
     {"participants"},
-    {"tracking", "rewards", "deals", "support"},
+    {"tracking", "rewards", "deals", "support", "enablement"},
     {"referrals"},
     {"analytics", "partners"},
     {"integrations"},

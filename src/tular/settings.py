@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "tular.participants",
     "tular.tracking",
     "tular.deals",
+    "tular.enablement",
     "tular.support",
     "tular.referrals",
     "tular.rewards",
