@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tular.portal.refer import shows_leads
 from tular.portal.views.deals import deals_open_to
+from tular.portal.views.support import support_open_to
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ PROGRAM_NAV = [
     PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
     # Deal registration: partners of partner programs (portal.views.deals).
     PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
+    # Support tickets: the same partners (portal.views.support).
+    PortalNavItem(_("Support"), "portal:support", "message-2", when=support_open_to),
     PortalNavItem(_("Promotion kit"), "portal:kit", "photo"),
     PortalNavItem(_("Rules"), "portal:rules", "info-circle"),
     PortalNavItem(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tular.portal.views import activity, auth, deals, home, leads, share, widget
+from tular.portal.views import activity, auth, deals, home, leads, share, support, widget
 from tular.portal.views.case_study import case_study
 from tular.portal.views.survey import survey
 from tular.portal.views.unsubscribe import unsubscribe
@@ -26,6 +26,13 @@ urlpatterns = [
     path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
     path("p/<slug:slug>/deals", deals.deals, name="deals"),
+    path("p/<slug:slug>/support", support.support, name="support"),
+    path("p/<slug:slug>/support/<uuid:ticket_id>", support.ticket, name="support-ticket"),
+    path(
+        "p/<slug:slug>/support/<uuid:ticket_id>/close",
+        support.ticket_close,
+        name="support-close",
+    ),
     path(
         "p/<slug:slug>/leaderboard/consent",
         activity.leaderboard_consent,
