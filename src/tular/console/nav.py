@@ -46,6 +46,12 @@ def _overdue_deals(request) -> int:
     return overdue_count(request)
 
 
+def _tickets_waiting(request) -> int:
+    from tular.console.views.support import needs_reply_count
+
+    return needs_reply_count(request)
+
+
 MAIN = [
     NavItem(_("Overview"), "console:overview", "dashboard", "overview"),
     NavItem(_("Programs"), "console:programs", "speakerphone", "programs"),
@@ -54,6 +60,7 @@ MAIN = [
     NavItem(_("Pipeline"), "console:pipeline", "layout-kanban", "pipeline", badge=_overdue_leads),
     NavItem(_("Deals"), "console:deals", "clipboard-check", "deals", badge=_overdue_deals),
     NavItem(_("Partners"), "console:partners", "heart-handshake", "partners", badge=_applications),
+    NavItem(_("Support"), "console:support", "message-2", "support", badge=_tickets_waiting),
     NavItem(_("Rewards"), "console:rewards", "gift", "rewards"),
     NavItem(_("Payouts"), "console:payouts", "cash", "payouts"),
     NavItem(_("Insight"), "console:insight", "chart-bar", "insight"),

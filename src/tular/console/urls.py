@@ -23,6 +23,7 @@ from tular.console.views import (
     referrals,
     rewards,
     settings,
+    support,
 )
 
 app_name = "console"
@@ -38,6 +39,7 @@ urlpatterns = [
     *referrals.urlpatterns,
     *pipeline.urlpatterns,
     *deals.urlpatterns,
+    *support.urlpatterns,
     *rewards.urlpatterns,
     *payouts.urlpatterns,
     *settings.urlpatterns,
