@@ -216,3 +216,43 @@ def test_a_dismissed_dispute_leaves_the_holder(api, partners):
     assert decided["status"] == "conflict"
     assert decided["dispute"]["status"] == "dismissed"
     assert api.get(f"/api/v1/deals/{holder['id']}").json()["status"] == "approved"
+
+
+def test_a_won_deal_lists_its_commission(api, partners, program, frozen_clock):
+    from tular.partners.tiers import partner_set_tier, tier_create
+
+    program.rules = [
+        {"trigger": "sale", "recipient": "referrer", "kind": "percent", "percent": "20"}
+    ]
+    program.save()
+    partner_set_tier(
+        participant=partners[0], tier=tier_create(program=program, name="Gold", rank=1, rate="25")
+    )
+    deal = post(api).json()
+    assert_problem(
+        api.post(f"/api/v1/deals/{deal['id']}/close", {"status": "won", "value": 0}), 422
+    )
+    assert_problem(
+        api.post(f"/api/v1/deals/{deal['id']}/close", {"status": "lost", "value": 10}), 422
+    )
+    body = api.post(
+        f"/api/v1/deals/{deal['id']}/close",
+        {"status": "won", "value": 40_000_000_000, "customer_external_id": "cus_maju"},
+    ).json()
+    assert (body["status"], body["won_value"], body["won_currency"]) == (
+        "won",
+        40_000_000_000,
+        "IDR",
+    )
+    assert body["lead_id"]
+    [commission] = body["commission"]
+    assert commission["amount"] == 10_000_000_000
+    assert (commission["percent"], commission["tier"], commission["base_amount"]) == (
+        "25",
+        "Gold",
+        40_000_000_000,
+    )
+    assert commission["status"] == "pending"
+    assert api.get(f"/api/v1/referrals/{body['lead_id']}").json()["status"] == "won"
+    again = api.post(f"/api/v1/deals/{deal['id']}/close", {"status": "won"})
+    assert_problem(again, 409)

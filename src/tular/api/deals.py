@@ -20,7 +20,9 @@ from tular.core.errors import NotFound
 from tular.core.schemas import Strict
 from tular.deals import services
 from tular.deals.models import PROTECTION_PRESETS, Deal, DealStatus
+from tular.partners.tiers import tier_names_at
 from tular.programs.services import program_named_in_body
+from tular.referrals.deals import deal_close, deal_commission
 from tular.workspaces.audit import Actor
 
 router = Router(tags=["deals"])
@@ -90,6 +92,20 @@ class DealDisputeOut(BaseModel):
     decided_at: datetime | None
 
 
+class DealCommissionOut(BaseModel):
+    reward_id: UUID
+    participant_id: UUID
+    recipient: str = Field(description="referrer (the partner) or friend.")
+    kind: str = Field(description="fixed, percent or perk.")
+    amount: int | None = Field(description="Minor units; null for a perk.")
+    currency: str | None
+    percent: str | None = Field(description="The rate applied (the partner tier's, if any).")
+    base_amount: int | None = Field(description="What the percent was taken of.")
+    tier: str | None = Field(description="The partner's tier when the reward was granted.")
+    status: str
+    hold_until: datetime | None
+
+
 class DealOut(BaseModel):
     id: UUID
     program: str
@@ -115,6 +131,15 @@ class DealOut(BaseModel):
     expires_at: datetime | None
     last_activity_at: datetime | None
     dispute: DealDisputeOut | None = Field(description="A conflict's escalation, once opened.")
+    won_value: int | None = Field(description="A won deal's value, minor units.")
+    won_currency: str | None
+    lead_id: UUID | None = Field(
+        description="The won deal's lead in the pipeline (GET /referrals/{id}), which carries "
+        "its rewards."
+    )
+    commission: list[DealCommissionOut] = Field(
+        description="What the won deal earned under the program's `won` rules."
+    )
     history: list[DealHistoryItem]
 
 
@@ -154,6 +179,10 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
         }
         if deal.dispute_status
         else None,
+        "won_value": deal.won_value,
+        "won_currency": deal.won_currency or None,
+        "lead_id": deal.referral_id,
+        "commission": _commission(deal),
         "history": [
             {
                 "kind": event.kind,
@@ -168,6 +197,29 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
             for event in (deal.events.all() if history else [])
         ],
     }
+
+
+def _commission(deal: Deal) -> list[dict]:
+    rewards = deal_commission(deal)
+    if not rewards:
+        return []
+    tiers = tier_names_at(participant=deal.partner, moments=[r.created_at for r in rewards])
+    return [
+        {
+            "reward_id": reward.pk,
+            "participant_id": reward.participant_id,
+            "recipient": reward.recipient,
+            "kind": reward.kind,
+            "amount": reward.amount,
+            "currency": reward.currency or None,
+            "percent": None if reward.percent is None else str(reward.percent.normalize()),
+            "base_amount": reward.base_amount,
+            "tier": tier if reward.participant_id == deal.partner_id and tier else None,
+            "status": reward.status,
+            "hold_until": reward.hold_until,
+        }
+        for reward, tier in zip(rewards, tiers, strict=True)
+    ]
 
 
 def _deal(request, deal_id: str) -> Deal:
@@ -281,6 +333,19 @@ class DealActivityIn(Strict):
 class DealCloseIn(Strict):
     status: Literal["won", "lost"]
     reason: Annotated[str, StringConstraints(max_length=1000)] = ""
+    value: int | None = Field(
+        None,
+        description="Won: what the customer signed for, in minor units (the partner's "
+        "commission is taken of it); the registration's estimated value when omitted.",
+    )
+    currency: str | None = Field(
+        None, description="Won: the value's ISO 4217 code; the registration's when omitted."
+    )
+    customer_external_id: str | None = Field(
+        None,
+        description="Won: the customer's id in your system, so its later sales (Stripe, "
+        "/track/sale) earn the partner the program's sale rules too; `deal:<id>` when omitted.",
+    )
 
 
 @router.post(
@@ -347,12 +412,19 @@ def deal_activity(request, deal_id: str, payload: DealActivityIn):
 @router.post(
     "/{deal_id}/close",
     response={200: DealOut},
-    description="Close an approved deal as won or lost (`deal.status_changed`). 409 otherwise.",
+    description="Close an approved deal as won or lost (`deal.status_changed`). Won, the "
+    "customer becomes the partner's referred customer (a won lead, intake `deal`) and `value` "
+    "its sale: the program's sale rules pay the partner (its tier's rate replaces a percent "
+    "rule's) and its `won` rules a bonus, listed in `commission`. 409 for a deal that is not "
+    "approved or a customer id of another referrer's customer; 422 for a bad value.",
 )
 def close_deal(request, deal_id: str, payload: DealCloseIn):
-    services.deal_set_status(
+    deal_close(
         deal=_deal(request, deal_id),
         status=payload.status,
+        value=payload.value,
+        currency=payload.currency,
+        customer_external_id=payload.customer_external_id,
         reason=payload.reason,
         actor=Actor.for_api_key(request.api_key),
     )

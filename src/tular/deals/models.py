@@ -135,6 +135,18 @@ class Deal(models.Model):
         _("dispute decided by"), max_length=200, blank=True, default=""
     )
     dispute_decided_at = models.DateTimeField(_("dispute decided at"), null=True, blank=True)
+    # Won: what the customer signed for (the partner's commission is taken of it) and the lead
+    # of the pipeline it became, which carries the rewards (tular.referrals.deals.deal_close).
+    won_value = models.BigIntegerField(_("won value"), null=True, blank=True)
+    won_currency = models.CharField(_("won currency"), max_length=3, blank=True, default="")
+    referral = models.ForeignKey(
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("lead"),
+    )
 
     class Meta:
         verbose_name = _("deal registration")
@@ -148,6 +160,10 @@ class Deal(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(estimated_value__gte=0), name="deal_value_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(won_value__isnull=True) | models.Q(won_value__gt=0),
+                name="deal_won_value_positive",
             ),
         ]
         indexes = [

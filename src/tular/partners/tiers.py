@@ -109,6 +109,24 @@ def tiers_of(program: Program) -> list[PartnerTier]:
     return list(PartnerTier.objects.filter(program=program).order_by("rank"))
 
 
+def tier_names_at(*, participant: Participant, moments: list[datetime]) -> list[str]:
+    """The partner's tier name at each moment (from its tier history; its current tier when it
+    has no history, e.g. a tier set before the history began); "" for no tier. One query."""
+    changes = list(
+        TierChange.objects.filter(participant=participant).order_by("at").values_list(
+            "at", "from_name", "to_name"
+        )
+    )
+    if not changes:
+        current = participant.tier.name if participant.tier_id else ""
+        return [current for _ in moments]
+    names = []
+    for moment in moments:
+        before = [to_name for at, _, to_name in changes if at <= moment]
+        names.append(before[-1] if before else changes[0][1])
+    return names
+
+
 def tier_rule_create(
     *,
     tier: PartnerTier,

@@ -410,7 +410,7 @@ def referral_move(
             reopened=reopen,
         )
         if status in (S.qualified, S.won):
-            _grant(referral=referral, trigger=Trigger(status), at=now)
+            grant_once(referral=referral, trigger=Trigger(status), at=now)
         referral_notify(referral=referral, change=change)
         audit_record(
             workspace=referral.workspace,
@@ -429,7 +429,7 @@ def _set_deal(referral: Referral, value: int, currency: str) -> None:
     referral.deal_currency = currency
 
 
-def _grant(*, referral: Referral, trigger: Trigger, at) -> list[Reward]:
+def grant_once(*, referral: Referral, trigger: Trigger, at) -> list[Reward]:
     """The program's rules for `trigger`, once per referral: a lead reopened and qualified
     again earns nothing twice (the database refuses a second reward of a rule anyway)."""
     if Reward.objects.filter(referral=referral, trigger=trigger).exists():
