@@ -31,6 +31,7 @@ KNOWN_VARIABLES = {
     "TULAR_API_RATE_LIMIT": "requests per API key, e.g. 6000/min (default)",
     "TULAR_REDIRECT_CACHE_SECONDS": "how long a process caches a code lookup for /r/ (default 2)",
     "TULAR_LOG_LEVEL": "DEBUG, INFO (default), WARNING or ERROR",
+    "TULAR_ASSET_MAX_MB": "largest file a manager may upload to the partner asset library (25)",
 }
 
 
@@ -61,6 +62,7 @@ class Config:
     redirect_cache_seconds: float
     log_level: str
     email_from: str | None = None  # None: settings.DEFAULT_FROM_EMAIL
+    asset_max_bytes: int = 25 * 1024 * 1024
 
 
 def parse_bool(name: str, raw: str | None, default: bool) -> bool:
@@ -226,6 +228,14 @@ def parse_rate(raw: str | None) -> str:
     return raw
 
 
+def parse_asset_max_mb(raw: str | None) -> int:
+    """The partner asset library's upload limit, given in MB (1-1024), in bytes."""
+    text = (raw or "25").strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1024:
+        raise ConfigError("TULAR_ASSET_MAX_MB", f"expected megabytes 1-1024, got {raw!r}")
+    return int(text) * 1024 * 1024
+
+
 def secret_key_from(raw: str | None, data_dir: Path) -> str:
     if raw:
         if len(raw) < 32:
@@ -294,4 +304,5 @@ def load(environ: dict[str, str] | None = None) -> Config:
         redirect_cache_seconds=cache_seconds,
         log_level=log_level,
         email_from=parse_email_from(env.get("TULAR_EMAIL_FROM")),
+        asset_max_bytes=parse_asset_max_mb(env.get("TULAR_ASSET_MAX_MB")),
     )

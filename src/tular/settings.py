@@ -15,6 +15,7 @@ TULAR_PUBLIC_URL = CONFIG.public_url  # None: derived from the request (http://H
 TULAR_WEBHOOKS_ALLOW_PRIVATE = CONFIG.webhooks_allow_private
 TULAR_REDIRECT_CACHE_SECONDS = CONFIG.redirect_cache_seconds
 TULAR_API_RATE_LIMIT = CONFIG.api_rate_limit
+TULAR_ASSET_MAX_BYTES = CONFIG.asset_max_bytes
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,6 +158,11 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Static files straight from the apps (no collectstatic step for a one-command install).
 WHITENOISE_USE_FINDERS = True
+
+# Uploaded files (the partner asset library): under the data directory, never served as
+# static files (no MEDIA_URL route; whitenoise serves STATIC_ROOT only): every download goes
+# through a view that checks who asks (tular.enablement).
+MEDIA_ROOT = DATA_DIR / "media"
 
 MAILERS = {"default": CONFIG.email}
 DEFAULT_FROM_EMAIL = "Tular <noreply@localhost>"
