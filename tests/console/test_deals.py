@@ -77,3 +77,34 @@ def test_another_workspace_sees_nothing(outsider, deals):
 
     early, _late, _conflict = deals
     assert client_for(outsider).get(f"/console/deals/{early.pk}/").status_code == 404
+
+
+def test_won_from_the_console_shows_the_commission_at_the_tier_rate(manager_client, deals, program):
+    from tular.partners.tiers import partner_set_tier, tier_create
+
+    early = deals[0]
+    program.rules = [
+        {"trigger": "sale", "recipient": "referrer", "kind": "percent", "percent": "20"}
+    ]
+    program.save()
+    partner_set_tier(
+        participant=early.partner, tier=tier_create(program=program, name="Emas", rank=1, rate="30")
+    )
+    manager_client.post(f"/console/deals/{early.pk}/approve", {"reason": ""})
+    # A value that is not an amount is refused beside nothing changing.
+    page = manager_client.post(
+        f"/console/deals/{early.pk}/close",
+        {"status": "won", "value": "abc", "next": "detail"},
+        follow=True,
+    ).content.decode()
+    assert "Masukkan jumlah" in page
+    assert Deal.objects.get(pk=early.pk).status == "approved"
+    page = manager_client.post(
+        f"/console/deals/{early.pk}/close",
+        {"status": "won", "value": "800.000.000", "next": "detail"},
+        follow=True,
+    ).content.decode()
+    assert Deal.objects.get(pk=early.pk).status == "won"
+    assert "Rp240.000.000" in page  # 30 % (Emas), not the rule's 20 %
+    assert "Emas" in page
+    assert "30% dari Rp800.000.000" in page

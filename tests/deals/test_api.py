@@ -226,7 +226,7 @@ def test_a_won_deal_lists_its_commission(api, partners, program, frozen_clock):
     ]
     program.save()
     partner_set_tier(
-        participant=partners[0], tier=tier_create(program=program, name="Gold", rank=1, rate="25")
+        participant=partners[0], tier=tier_create(program=program, name="Gold", rank=1, rate="30")
     )
     deal = post(api).json()
     assert_problem(
@@ -246,9 +246,9 @@ def test_a_won_deal_lists_its_commission(api, partners, program, frozen_clock):
     )
     assert body["lead_id"]
     [commission] = body["commission"]
-    assert commission["amount"] == 10_000_000_000
+    assert commission["amount"] == 12_000_000_000
     assert (commission["percent"], commission["tier"], commission["base_amount"]) == (
-        "25",
+        "30",
         "Gold",
         40_000_000_000,
     )

@@ -20,9 +20,9 @@ from tular.core.errors import NotFound
 from tular.core.schemas import Strict
 from tular.deals import services
 from tular.deals.models import PROTECTION_PRESETS, Deal, DealStatus
-from tular.partners.tiers import tier_names_at
+from tular.partners.commission import commission_lines
 from tular.programs.services import program_named_in_body
-from tular.referrals.deals import deal_close, deal_commission
+from tular.referrals.deals import deal_close
 from tular.workspaces.audit import Actor
 
 router = Router(tags=["deals"])
@@ -200,25 +200,21 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
 
 
 def _commission(deal: Deal) -> list[dict]:
-    rewards = deal_commission(deal)
-    if not rewards:
-        return []
-    tiers = tier_names_at(participant=deal.partner, moments=[r.created_at for r in rewards])
     return [
         {
-            "reward_id": reward.pk,
-            "participant_id": reward.participant_id,
-            "recipient": reward.recipient,
-            "kind": reward.kind,
-            "amount": reward.amount,
-            "currency": reward.currency or None,
-            "percent": None if reward.percent is None else str(reward.percent.normalize()),
-            "base_amount": reward.base_amount,
-            "tier": tier if reward.participant_id == deal.partner_id and tier else None,
-            "status": reward.status,
-            "hold_until": reward.hold_until,
+            "reward_id": line.reward.pk,
+            "participant_id": line.reward.participant_id,
+            "recipient": line.reward.recipient,
+            "kind": line.reward.kind,
+            "amount": line.reward.amount,
+            "currency": line.reward.currency or None,
+            "percent": line.rate,
+            "base_amount": line.reward.base_amount,
+            "tier": line.tier or None,
+            "status": line.reward.status,
+            "hold_until": line.reward.hold_until,
         }
-        for reward, tier in zip(rewards, tiers, strict=True)
+        for line in commission_lines(deal)
     ]
 
 

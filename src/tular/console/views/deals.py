@@ -7,6 +7,7 @@ services as POST /api/v1/deals/{id}/approve|reject|extend."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import Http404
@@ -17,11 +18,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, can_change, console_view
+from tular.console.views.programs.forms import parse_money
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.core.money import format_money
 from tular.deals import services
 from tular.deals.models import CHECKLIST, Deal, DealStatus
+from tular.partners.commission import commission_lines
+from tular.referrals.deals import deal_close
 
 PER_PAGE = 50
 TABS = ("pending", "conflict", "approved", "all")
@@ -36,15 +40,34 @@ def overdue_count(request) -> int:
     ).count()
 
 
+def _locale() -> str:
+    return "en" if get_language() == "en" else "id"
+
+
+def commission_view(deal: Deal, *, language: str) -> list[dict]:
+    """The won deal's commission lines as the page shows them (amounts through Babel)."""
+    locale = "en" if language == "en" else "id"
+    return [
+        {
+            "line": line,
+            "amount": format_money(line.reward.amount, line.reward.currency, locale)
+            if line.reward.amount is not None
+            else line.reward.perk,
+            "base": format_money(line.reward.base_amount, line.reward.currency, locale)
+            if line.reward.base_amount
+            else "",
+        }
+        for line in commission_lines(deal)
+    ]
+
+
 def _decorate(deal: Deal, *, now) -> Deal:
     deal.overdue = (
         deal.status == DealStatus.pending
         and deal.review_due_at is not None
         and deal.review_due_at < now
     )
-    deal.value_text = format_money(
-        deal.estimated_value, deal.currency, "en" if get_language() == "en" else "id"
-    )
+    deal.value_text = format_money(deal.estimated_value, deal.currency, _locale())
     return deal
 
 
@@ -121,6 +144,10 @@ def deal_detail(request, deal_id):
             "holder": deal.conflict_with,
             "window": rules.protection_days,
             "can_change": can_change(request),
+            "commission": commission_view(deal, language=get_language()),
+            "won_value_text": format_money(deal.won_value, deal.won_currency, _locale())
+            if deal.won_value
+            else "",
         },
     )
 
@@ -201,10 +228,57 @@ def deal_extend_view(request, deal_id):
     return _back(request, deal)
 
 
+@console_view(change=True)
+@require_POST
+def deal_close_view(request, deal_id):
+    """Won (with the value the customer signed for, as typed, in the deal's currency) or lost:
+    `referrals.deals.deal_close`, as the API's close."""
+    deal = _deal_or_404(request, deal_id)
+    status = request.POST.get("status")
+    value = None
+    if status == DealStatus.won:
+        try:
+            value = parse_money(request.POST.get("value", ""), deal.currency)
+        except ValidationError as refused:
+            messages.error(request, refused.messages[0])
+            return _back(request, deal)
+    customer = (request.POST.get("customer_external_id") or "").strip() or None
+    try:
+        closed = deal_close(
+            deal=deal,
+            status=status or "",
+            value=value,
+            customer_external_id=customer if status == DealStatus.won else None,
+            reason=request.POST.get("reason", "")[:1000],
+            actor=actor_of(request),
+        )
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        earned = [
+            format_money(reward.amount, reward.currency, _locale())
+            for reward in closed.rewards
+            if reward.amount is not None and reward.participant_id == deal.partner_id
+        ]
+        messages.success(
+            request,
+            _("%(company)s is won: %(partner)s earns %(amount)s.")
+            % {
+                "company": deal.company,
+                "partner": deal.partner.name or deal.partner.email,
+                "amount": " + ".join(earned) or "—",
+            }
+            if status == DealStatus.won
+            else _("%(company)s is lost.") % {"company": deal.company},
+        )
+    return _back(request, deal)
+
+
 urlpatterns = [
     path("deals/", deal_queue, name="deals"),
     path("deals/<uuid:deal_id>/", deal_detail, name="deals-detail"),
     path("deals/<uuid:deal_id>/approve", deal_approve_view, name="deals-approve"),
     path("deals/<uuid:deal_id>/reject", deal_reject_view, name="deals-reject"),
     path("deals/<uuid:deal_id>/extend", deal_extend_view, name="deals-extend"),
+    path("deals/<uuid:deal_id>/close", deal_close_view, name="deals-close"),
 ]

@@ -33,6 +33,7 @@ INTAKE_LABELS = {
     "portal": _("Portal"),
     "csv": _("CSV import"),
     "console": _("Console"),
+    "deal": _("Won deal registration"),
 }
 SORTS = {
     "due": (F("due_at").asc(nulls_last=True), "created_at", "pk"),

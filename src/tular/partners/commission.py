@@ -1,0 +1,37 @@
+"""A won deal's commission as the partner and its manager read it (R34: "commission per deal
+with a clear breakdown: rule, tier, rate, holds"): each reward with the partner's tier when it
+was granted (from the tier history). One place for the API, the console and the portal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tular.deals.models import Deal
+from tular.partners.tiers import tier_names_at
+from tular.referrals.deals import deal_commission
+from tular.rewards.models import Reward
+
+
+@dataclass(frozen=True)
+class CommissionLine:
+    reward: Reward
+    tier: str  # the partner's tier when the reward was granted; "" for none or another recipient
+
+    @property
+    def rate(self) -> str | None:
+        """The percent applied as written ("30", "12.5"), None for a fixed amount or a perk."""
+        percent = self.reward.percent
+        return None if percent is None else format(percent.normalize(), "f")
+
+
+def commission_lines(deal: Deal) -> list[CommissionLine]:
+    """The won deal's rewards, oldest first, with the tier that set their rate (two queries;
+    none for a deal that is not won)."""
+    rewards = deal_commission(deal)
+    if not rewards:
+        return []
+    tiers = tier_names_at(participant=deal.partner, moments=[r.created_at for r in rewards])
+    return [
+        CommissionLine(reward=reward, tier=tier if reward.participant_id == deal.partner_id else "")
+        for reward, tier in zip(rewards, tiers, strict=True)
+    ]
