@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tular.portal.refer import shows_leads
 from tular.portal.views.deals import deals_open_to
+from tular.portal.views.enablement import enablement_open_to
 from tular.portal.views.support import support_open_to
 
 
@@ -30,6 +31,9 @@ PROGRAM_NAV = [
     PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
     # Deal registration: partners of partner programs (portal.views.deals).
     PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
+    # Partner enablement: the asset library and training (portal.views.enablement).
+    PortalNavItem(_("Assets"), "portal:assets", "folder", when=enablement_open_to),
+    PortalNavItem(_("Training"), "portal:training", "school", when=enablement_open_to),
     # Support tickets: the same partners (portal.views.support).
     PortalNavItem(_("Support"), "portal:support", "message-2", when=support_open_to),
     PortalNavItem(_("Promotion kit"), "portal:kit", "photo"),

@@ -2,7 +2,17 @@
 
 from django.urls import path
 
-from tular.portal.views import activity, auth, deals, home, leads, share, support, widget
+from tular.portal.views import (
+    activity,
+    auth,
+    deals,
+    enablement,
+    home,
+    leads,
+    share,
+    support,
+    widget,
+)
 from tular.portal.views.case_study import case_study
 from tular.portal.views.survey import survey
 from tular.portal.views.unsubscribe import unsubscribe
@@ -26,6 +36,16 @@ urlpatterns = [
     path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
     path("p/<slug:slug>/deals", deals.deals, name="deals"),
+    path("p/<slug:slug>/assets", enablement.assets, name="assets"),
+    path("p/<slug:slug>/assets/<uuid:asset_id>", enablement.asset_download, name="asset-download"),
+    path("p/<slug:slug>/training", enablement.training, name="training"),
+    path("p/<slug:slug>/training/<uuid:module_id>", enablement.module, name="training-module"),
+    path(
+        "p/<slug:slug>/training/<uuid:module_id>/certificate",
+        enablement.certificate,
+        name="certificate",
+    ),
+    path("certificates/<str:number>", enablement.verify, name="certificate-verify"),
     path("p/<slug:slug>/support", support.support, name="support"),
     path("p/<slug:slug>/support/<uuid:ticket_id>", support.ticket, name="support-ticket"),
     path(
