@@ -142,3 +142,20 @@ def test_only_partners_see_deals(referrer):
     client = portal_client_for(referrer)
     assert client.get("/portal/p/hadiah/deals").status_code == 404
     assert "/deals" not in client.get("/portal/p/hadiah/").text
+
+
+def test_a_second_member_follows_the_won_deals_commission_with_its_breakdown(mitra, reseller):
+    from tular.partners.tiers import partner_set_tier, tier_create
+    from tular.referrals.deals import deal_close
+
+    partner_set_tier(
+        participant=mitra, tier=tier_create(program=reseller, name="Emas", rank=1, rate="25")
+    )
+    register(member_client(mitra, "Dedi", "dedi@mitra.example"), **ALL_CHECKS)
+    deal_close(deal=Deal.objects.get(), status="won", value=8_000_000_000)  # Rp80.000.000
+    page = member_client(mitra, "Rina", "rina@mitra.example").get("/portal/p/mitra/deals").text
+    assert "Dimenangkan senilai Rp80.000.000" in page
+    assert "Komisi Anda" in page
+    assert "Rp20.000.000" in page  # 25 %, the tier's rate, not the rule's 10 %
+    assert "25% dari Rp80.000.000" in page
+    assert "tingkat Emas" in page

@@ -26,6 +26,7 @@ from tular.core.forms import StyledForm
 from tular.core.money import is_currency, minor_units
 from tular.deals.models import CHECKLIST, Deal, DealEventKind, DealStatus
 from tular.deals.services import PARTNER_KINDS, deal_register, settings_for
+from tular.partners.commission import commission_lines
 from tular.partners.profiles import PARTNER_PROGRAM_KINDS
 from tular.portal.access import portal_view
 from tular.workspaces.audit import Actor
@@ -159,6 +160,8 @@ def _rows(participant) -> list[dict]:
                 if deal.status == DealStatus.conflict and deal.conflict_with
                 else None,
                 "history": history,
+                # won: the commission with its breakdown (rate, base, tier, hold, status)
+                "commission": commission_lines(deal) if deal.status == DealStatus.won else [],
             }
         )
     return rows
