@@ -27,6 +27,7 @@ from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
 from tular.api.partners import router as partners_router
 from tular.api.recognition import router as recognition_router
+from tular.api.support import router as support_router
 
 api = NinjaAPI(
     title="Tular API",
@@ -61,3 +62,4 @@ api.add_router("", insight_people_router)
 api.add_router("", attribution_router)
 api.add_router("/deals", deals_router)
 api.add_router("", partners_router)
+api.add_router("/tickets", support_router)

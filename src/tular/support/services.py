@@ -23,12 +23,13 @@ from django.db.models import Case, IntegerField, Value, When
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from email_validator import EmailNotValidError, validate_email
 
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid, NotFound
 from tular.core.ids import parse_uuid
 from tular.messaging.services import email_language, email_send
-from tular.participants.models import Participant
+from tular.participants.models import Participant, ParticipantKind
 from tular.participants.signin import language_of_person
 from tular.support.models import (
     BODY_MAX,
@@ -47,6 +48,8 @@ from tular.workspaces.models import Membership, Role
 S = TicketStatus
 # Who may be assigned a ticket: the members who may answer it in the console.
 ASSIGNABLE_ROLES = (Role.OWNER, Role.MANAGER)
+# Who may open a ticket through the API: partners, and resellers (as deal registration).
+PARTNER_KINDS = (ParticipantKind.partner, ParticipantKind.reseller)
 FALLBACK_BASE = "http://localhost:8000"
 EMAIL_KIND = "support_ticket"
 
@@ -86,6 +89,17 @@ def body_check(value) -> str:
     )
 
 
+def contact_email_check(value: str) -> str:
+    """A contact's address, normalised; "" stays "" (the partner's own address is used)."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise Invalid(["contact", "email"], _("Enter a valid e-mail address.")) from None
+
+
 def _choice(value: str, choices, field: str) -> str:
     if value not in choices.values:
         raise Invalid(
@@ -96,6 +110,18 @@ def _choice(value: str, choices, field: str) -> str:
 
 
 # ---------------------------------------------------------------- lookups
+
+
+def partner_for(*, program, external_id: str) -> Participant:
+    """The partner a request names by its external id in the program; 404 when unknown."""
+    partner = Participant.objects.filter(
+        program=program, external_id=external_id, kind__in=PARTNER_KINDS
+    ).first()
+    if partner is None:
+        raise NotFound(
+            _("No partner with that id in program %(program)s.") % {"program": program.slug}
+        )
+    return partner
 
 
 def ticket_get(*, workspace, ticket_id) -> Ticket | None:
@@ -358,6 +384,7 @@ def ticket_open(
     body = body_check(body)
     category = _choice(category, TicketCategory, "category")
     priority = _choice(priority, TicketPriority, "priority")
+    contact_email = contact_email_check(contact_email)
     name = (contact_name or "").strip()[:200] or participant.name or participant.email
     now = clock.now()
     with transaction.atomic():
@@ -366,7 +393,7 @@ def ticket_open(
             program_id=participant.program_id,
             participant=participant,
             contact_name=name,
-            contact_email=(contact_email or "").strip() or participant.email,
+            contact_email=contact_email or participant.email,
             subject=subject,
             category=category,
             priority=priority,
