@@ -1,17 +1,22 @@
 """What each attribution model would have credited for a period, side by side (R14).
 
 Read-only: the period's real sales (`referrals.Conversion`, kind sale, by `occurred_at`), each
-customer's journey, and the referrer rewards actually granted on each sale. Nothing is granted
-or changed here; rewards are still granted as `tular.referrals.services` decides
-(docs/attribution.md, "Where the model will apply at grant time").
+customer's journey, and the referrer rewards actually granted on each sale (whoever received
+them: a sale split at grant time has one referrer reward per credited participant). Nothing is
+granted or changed here; rewards are granted by `tular.referrals.services` under the program's
+own model (docs/attribution.md, "The model at grant time").
 
-A journey is the touches of the sale's customer inside the program's window before the sale:
+A journey is the touches of the sale's customer inside the program's window before the sale,
+built by `tracking.journeys.journey` (the one the grant uses too):
 
 - the referral's own touch: the click it was attributed by (`Referral.click`, at the click's
   time), or, for a referral attributed by code or submitted as a lead, the referral itself at
   its `created_at`; it credits the referral's referrer;
 - the customer's touchpoints (`tracking.Touchpoint`: clicks the customer's backend tied to the
   customer, partner, campaign and direct touches), a click already counted once not twice.
+
+Unlike the grant, the comparison does not move a referral older than the window into it: such a
+sale with no other touch inside is shown as "outside the window" (docs/attribution.md).
 
 Clicks carry no customer id, so our clicks are in a journey only through the referral or a
 `click` touchpoint. A sale with no touch inside the window is credited to nobody under every
@@ -35,19 +40,11 @@ from tular.participants.models import Participant
 from tular.programs.models import Program
 from tular.referrals.models import Conversion, ConversionKind
 from tular.rewards.models import Reward, RewardStatus
-from tular.tracking.credit import DEFAULT_HALF_LIFE_DAYS, MODELS, Model, Touch, credit, split_amount
+from tular.tracking.credit import MODELS, Model, credit, split_amount
+from tular.tracking.journeys import half_life_of, journey, model_of
 from tular.tracking.touchpoints import journeys_of
 
 NOBODY = "nobody"
-DIRECT = "direct"
-
-
-def half_life_of(program: Program) -> int:
-    return int(program.attribution.get("half_life_days") or DEFAULT_HALF_LIFE_DAYS)
-
-
-def model_of(program: Program) -> Model:
-    return Model(program.attribution.get("model") or Model.last_touch)
 
 
 @dataclass
@@ -88,27 +85,6 @@ class Comparison:
     sales: int
     rows: list[Row]
     totals: dict[Model, Credited]
-
-
-def _touches(sale: "Sale", touchpoints) -> list[Touch]:
-    touches: list[Touch] = []
-    referrer = f"participant:{sale.referrer_id}"
-    if sale.click_id is not None and sale.clicked_at is not None:
-        touches.append(Touch(at=sale.clicked_at, who=referrer))
-    else:
-        touches.append(Touch(at=sale.referred_at, who=referrer))
-    for point in touchpoints:
-        if point.click_id is not None and point.click_id == sale.click_id:
-            continue  # the referral's own click, counted above
-        if point.participant_id is not None:
-            who = f"participant:{point.participant_id}"
-        elif point.campaign:
-            who = f"campaign:{point.campaign}"
-        else:
-            who = DIRECT
-        touches.append(Touch(at=point.occurred_at, who=who))
-    touches.sort(key=lambda touch: (touch.at, touch.who))
-    return touches
 
 
 class Sale(NamedTuple):
@@ -194,7 +170,14 @@ def attribution_compare(*, program: Program, period: Period) -> Comparison:
         return rows[who]
 
     for sale in sales:
-        touches = _touches(sale, journeys.get(sale.customer or "", []))
+        touches = journey(
+            referrer_id=sale.referrer_id,
+            referral_at=sale.clicked_at
+            if sale.click_id is not None and sale.clicked_at
+            else sale.referred_at,
+            referral_click_id=sale.click_id,
+            touchpoints=journeys.get(sale.customer or "", []),
+        )
         commission = commissions.get(sale.id, {})
         revenue = (sale.currency, sale.amount) if sale.amount is not None else None
         for model in MODELS:

@@ -56,6 +56,14 @@ class RewardOut(BaseModel):
     approved_at: datetime | None
     paid_at: datetime | None
     payout_id: UUID | None
+    attribution_share: str | None = Field(
+        None,
+        description="This participant's share of the sale's commission, a decimal string "
+        "with 6 places (e.g. `0.250000`), when the program's attribution model split a "
+        "percent-of-sale referrer reward over several participants; null for a reward that "
+        "was not split (docs/attribution.md).",
+        examples=["0.250000"],
+    )
 
 
 class RewardList(BaseModel):
@@ -163,6 +171,9 @@ def _reward_out(reward: Reward) -> dict:
         "approved_at": reward.approved_at,
         "paid_at": reward.paid_at,
         "payout_id": reward.payout_id,
+        "attribution_share": (
+            None if reward.attribution_share is None else str(reward.attribution_share)
+        ),
     }
 
 

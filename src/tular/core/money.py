@@ -4,7 +4,9 @@ Minor units come from the ISO 4217 table itself (the `iso4217` package), not fro
 says IDR is shown without decimals, but ISO 4217 (and our contract) count it in sen (2 digits).
 """
 
+from collections.abc import Sequence
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from fractions import Fraction
 
 import iso4217
 from babel.numbers import format_currency
@@ -61,3 +63,38 @@ def share_half_even(amount: int, numerator, denominator=1) -> int:
         context.prec = 60
         exact = Decimal(amount) * Decimal(numerator) / Decimal(denominator)
         return int(exact.to_integral_value(rounding=ROUND_HALF_EVEN))
+
+
+def split_amount(amount: int, shares: Sequence[Fraction]) -> list[int]:
+    """`amount` (integer minor units) split by `shares` so that the parts sum to exactly the
+    amount when the shares sum to 1 (largest remainder, Hamilton's method).
+
+    Each part is first rounded towards zero; the minor units left over go one each to the parts
+    with the largest remainders. Ties between equal remainders go to the earlier part in the
+    order given (for `tracking.credit.credit`'s output that is the order the touches were passed;
+    callers that want a stable order pass them in time order, as the comparison and the grant
+    do). A negative amount is split as its absolute value and negated, so a refund mirrors its
+    sale. Parts with share 0 stay 0."""
+    if not isinstance(amount, int):
+        raise TypeError("amount is an integer number of minor units")
+    if any(share < 0 for share in shares):
+        raise ValueError("shares must not be negative")
+    total = sum(shares, Fraction(0))
+    if not shares or total == 0:
+        return [0] * len(shares)
+    if total != 1:
+        raise ValueError("shares must sum to 1 (or all be 0)")
+    sign = -1 if amount < 0 else 1
+    magnitude = abs(amount)
+    parts = []
+    remainders = []
+    for share in shares:
+        whole, rest = divmod(magnitude * share.numerator, share.denominator)
+        parts.append(whole)  # floor: nothing is negative
+        remainders.append(Fraction(rest, share.denominator) if rest else 0)
+    left = magnitude - sum(parts)
+    if left:
+        by_remainder = sorted(range(len(shares)), key=lambda index: (-remainders[index], index))
+        for index in by_remainder[:left]:
+            parts[index] += 1
+    return [sign * part for part in parts]

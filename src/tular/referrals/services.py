@@ -37,6 +37,7 @@ from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund
 from tular.rewards.services import rewards_grant
 from tular.tracking import redirect
 from tular.tracking.attribution import participant_for
+from tular.tracking.journeys import sale_commission_shares
 from tular.workspaces.audit import Actor, audit_record
 
 check_occurred_at = clock.check_occurred_at  # the use cases' name for it
@@ -65,6 +66,21 @@ def sale_occurrence(*, referral: Referral, at, amount: int, currency: str, first
         sale_amount=amount,
         customer_first_sale_at=first_sale_at,
         monetary_rewards_allowed=program.monetary_rewards_allowed,
+    )
+
+
+def commission_split(*, referral: Referral, at):
+    """How the sale's referrer commission is split under the program's attribution model
+    (`tracking.journeys.sale_commission_shares`; docs/attribution.md): None, and no query, when
+    the model is last_touch (the default) or the journey credits the referral's referrer alone,
+    and the sale is granted exactly as before."""
+    return sale_commission_shares(
+        program=referral.program,
+        customer_external_id=referral.customer_external_id,
+        referrer_id=referral.participant_id,
+        referred_at=referral.created_at,
+        referral_click_id=referral.click_id,
+        converted_at=at,
     )
 
 
@@ -290,6 +306,7 @@ def track_sale(
                 referral=referral,
                 conversion=conversion,
                 paying_customers=paying_customers_of(referral),
+                split=commission_split(referral=referral, at=at),
                 occurrence=sale_occurrence(
                     referral=referral,
                     at=at,
@@ -516,6 +533,7 @@ def referral_clear(
             referral=referral,
             conversion=sale,
             paying_customers=paying_customers_of(referral),
+            split=commission_split(referral=referral, at=sale.occurred_at),
             occurrence=sale_occurrence(
                 referral=referral,
                 at=sale.occurred_at,

@@ -111,6 +111,11 @@ class Reward(models.Model):
     perk = models.CharField(_("perk"), max_length=200, blank=True)
     percent = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     base_amount = models.BigIntegerField(null=True, blank=True)
+    # The participant's share of the sale's commission when the program's attribution model
+    # split it over several participants (docs/attribution.md); None when the reward is whole.
+    attribution_share = models.DecimalField(
+        _("attribution share"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
     status = models.CharField(_("status"), max_length=16, choices=RewardStatus.choices)
     status_reason = models.CharField(_("reason"), max_length=300, blank=True)
     reversed_amount = models.BigIntegerField(_("reversed"), default=0)
@@ -137,8 +142,10 @@ class Reward(models.Model):
             models.Index(fields=["program", "paid_at"], name="reward_program_paid"),
         ]
         constraints = [
-            # One reward per (sale, rule, recipient), and per (referral, rule, recipient) for
-            # the rules that fire on the referral itself (signup, qualified, won).
+            # One reward per (sale, rule, participant), and per (referral, rule, participant)
+            # for the rules that fire on the referral itself (signup, qualified, won). With the
+            # participant, a sale's commission split by the attribution model is one reward per
+            # credited participant, each at most once.
             models.UniqueConstraint(
                 fields=["conversion", "rule_index", "participant"],
                 condition=models.Q(conversion__isnull=False),

@@ -6,6 +6,7 @@ status and the ledger can never disagree.
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import connection, transaction
 
@@ -13,6 +14,7 @@ from tular.core import clock
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
+from tular.core.money import split_amount
 from tular.programs.models import PartnerTier
 from tular.programs.rules import Recipient, RewardKind, Rule, parsed_rules
 from tular.rewards import ledger, rows, webhook_events
@@ -22,6 +24,7 @@ from tular.workspaces.audit import Actor, audit_record
 
 # Statuses whose amount no longer counts toward a cap (nothing was or will be paid).
 NOT_EARNED = (RewardStatus.rejected,)
+SHARE_PLACES = Decimal("0.000001")  # Reward.attribution_share
 
 
 def _initial_status(*, program, amount: int | None, hold_days: int, reason: str | None):
@@ -42,7 +45,7 @@ def _status_after_hold(*, program, amount: int | None, reason: str | None) -> Re
 
 
 def rewards_grant(
-    *, referral, occurrence: Occurrence, conversion=None, paying_customers=None
+    *, referral, occurrence: Occurrence, conversion=None, paying_customers=None, split=None
 ) -> list[Reward]:
     """Evaluate the program's rules for what happened and store the rewards with their ledger
     transactions. Must run inside the caller's transaction (the tracked event's).
@@ -53,6 +56,16 @@ def rewards_grant(
     sales: (SQL, params) of a scalar subquery counting the referrer's paying customers for the
     tiers, read only when a rule of the sale has tiers, in the same statement as the cap
     windows; without it the occurrence's own `paying_customers` stands.
+
+    `split`, for a sale whose program's attribution model credits several participants:
+    [(participant id, share)] with shares summing to 1 (`tracking.journeys`, passed in by the
+    referrals app). Each percent-of-sale reward for the referrer is computed once for the whole
+    sale (the referral's referrer's tiers, partner rate and caps, as without a split) and then
+    split exactly (`core.money.split_amount`, in the order given) into one reward per
+    participant, each with its own ledger transactions and its `attribution_share`; a part of 0
+    is not stored. Fixed amounts, perks and the friend's rewards are not split. Every part
+    takes the status the whole would have (hold, review, auto-approval by the whole amount).
+    None (the default): nothing is split.
 
     The queries: one per recipient with a capped or tiered rule (the cap windows and the tier
     count together), then one INSERT for the rewards, one for their ledger transactions and
@@ -96,7 +109,42 @@ def rewards_grant(
         ]
     if not earning:
         return []
-    return _store(referral=referral, earning=earning, conversion=conversion, occurrence=occurrence)
+    return _store(
+        referral=referral,
+        earning=_split(earning, split),
+        conversion=conversion,
+        occurrence=occurrence,
+    )
+
+
+def _split(earning, split) -> list:
+    """[(participant or participant id, draft, amount, share or None)]: the referrer's
+    percent-of-sale drafts split over `split`, every other draft whole."""
+    parts = []
+    for participant, draft in earning:
+        if (
+            split
+            and draft.recipient == Recipient.referrer
+            and draft.kind == RewardKind.percent
+            and draft.amount is not None
+        ):
+            amounts = split_amount(draft.amount, [share for _, share in split])
+            for (participant_id, share), amount in zip(split, amounts, strict=True):
+                if amount <= 0:
+                    continue
+                who = participant if participant_id == participant.pk else participant_id
+                parts.append((who, draft, amount, share))
+        else:
+            parts.append((participant, draft, draft.amount, None))
+    return parts
+
+
+def _share(share) -> Decimal | None:
+    """A share (a Fraction) as the stored decimal, 6 places, half to even."""
+    if share is None:
+        return None
+    exact = Decimal(share.numerator) / Decimal(share.denominator)
+    return exact.quantize(SHARE_PLACES, rounding=ROUND_HALF_EVEN)
 
 
 def _with_partner_rate(occurrence: Occurrence, *, participant, rules) -> Occurrence:
@@ -161,28 +209,34 @@ def _store(*, referral, earning, conversion, occurrence) -> list[Reward]:
     program = referral.program
     now = clock.now()
     rewards = []
-    for participant, draft in earning:
+    for participant, draft, amount, share in earning:
         status = _initial_status(
             program=program,
-            amount=draft.amount,
+            amount=draft.amount,  # a split part takes the whole reward's status
             hold_days=program.hold_days,
             reason=draft.needs_review_reason,
+        )
+        who = (
+            {"participant": participant}
+            if hasattr(participant, "pk")  # else the id of a participant credited by a split
+            else {"participant_id": participant}
         )
         reward = Reward(
             workspace_id=referral.workspace_id,
             program=program,
-            participant=participant,
+            **who,
             referral=referral,
             conversion=conversion,
             rule_index=draft.rule_index,
             trigger=draft.trigger,
             recipient=draft.recipient,
             kind=draft.kind,
-            amount=draft.amount,
+            amount=amount,
             currency=draft.currency or "",
             perk=draft.perk or "",
             percent=draft.percent,
             base_amount=draft.base_amount,
+            attribution_share=_share(share),
             status=status,
             status_reason=draft.needs_review_reason or "",
             hold_until=now + timedelta(days=program.hold_days),
