@@ -168,3 +168,27 @@ class SignInRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email_hash[:8]}… {self.ip} {self.at:%Y-%m-%d %H:%M}"
+
+
+class CampaignCode(models.Model):
+    """A second code of a participant's link that tags its clicks with a campaign (a partner's
+    co-marketing activity, tular.partners.comarketing): `/r/CODE` of a campaign code redirects
+    as the participant's own code does and credits the participant, and its clicks carry the
+    campaign (`tracking.Click.campaign_code`), so sign-ups and sales inherit it through their
+    click. Unique among these and never equal to a participant's code (both sides check; a
+    generated campaign code contains a "-", which a generated participant code never does)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="campaign_codes"
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("campaign code")
+        verbose_name_plural = _("campaign codes")
+
+    def __str__(self) -> str:
+        return self.code

@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.participants.codes import CUSTOM_CODE, generate_code, normalise_code
-from tular.participants.models import Participant, ParticipantKind
+from tular.participants.models import CampaignCode, Participant, ParticipantKind
 from tular.programs.models import Program
 from tular.workspaces.audit import Actor, audit_record
 
@@ -108,6 +108,8 @@ def participant_enrol(
             return existing, False
     if code is not None:
         code = _valid_code(code)
+        if CampaignCode.objects.filter(code=code).exists():
+            raise Conflict(f"the code {code!r} is taken")
     participant = participant_build(
         program=program,
         email=email,
@@ -191,7 +193,10 @@ def participant_check_update(*, participant: Participant, changes: dict) -> dict
             f"the external id {changed['external_id']!r} is taken in this program",
             field="external_id",
         )
-    if "code" in changed and others.filter(code=changed["code"]).exists():
+    if "code" in changed and (
+        others.filter(code=changed["code"]).exists()
+        or CampaignCode.objects.filter(code=changed["code"]).exists()
+    ):
         raise FieldConflict(f"the code {changed['code']!r} is taken", field="code")
     return changed
 

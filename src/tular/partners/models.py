@@ -1,6 +1,6 @@
-"""The partner channel's organisations (R2, R33): a partner's profile and members, the rules
-that move partners between tiers and the history of every move, applications to partner
-programs, and a program's partner settings.
+"""The partner channel's organisations (R2, R33, R35): a partner's profile and members, the
+rules that move partners between tiers and the history of every move, applications to partner
+programs, a program's partner settings, and co-marketing activities with their own links.
 
 A partner's earning account is its participant (`participants.Participant`, kind partner or
 reseller): rewards and payouts land there; its tier is `Participant.tier`
@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tular.core import clock
 from tular.core.ids import new_uuid7
-from tular.participants.models import Participant
+from tular.participants.models import CampaignCode, Participant
 from tular.programs.models import PartnerTier, Program
 from tular.workspaces.models import Workspace
 
@@ -208,3 +208,68 @@ class PartnerProgramSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.program)
+
+
+class ActivityKind(models.TextChoices):
+    webinar = "webinar", _("webinar")
+    content = "content", _("co-branded content")
+    event = "event", _("event")
+    email_swap = "email_swap", _("e-mail swap")
+
+
+class ActivityStatus(models.TextChoices):
+    planned = "planned", _("planned")
+    running = "running", _("running")
+    done = "done", _("done")
+
+
+class CoMarketingActivity(models.Model):
+    """A joint activity with a partner (R35): a webinar, co-branded content, an event or an
+    e-mail swap, with its own link and code (`link`, a campaign code of the partner's
+    participant): clicks, sign-ups and sales that come through it credit the partner and are
+    counted for the activity (tular.partners.comarketing.activity_figures)."""
+
+    id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="activities", verbose_name=_("partner")
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=ActivityKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"), null=True, blank=True)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True, default="")
+    # What the activity costs, in minor units of `budget_currency`; None: not recorded.
+    budget = models.BigIntegerField(_("budget"), null=True, blank=True)
+    budget_currency = models.CharField(_("budget currency"), max_length=3, blank=True, default="")
+    status = models.CharField(
+        _("status"), max_length=8, choices=ActivityStatus.choices, default=ActivityStatus.planned
+    )
+    link = models.OneToOneField(
+        CampaignCode, on_delete=models.PROTECT, related_name="activity", verbose_name=_("code")
+    )
+    created_at = models.DateTimeField(_("created at"), default=clock.now)
+    updated_at = models.DateTimeField(_("updated at"), default=clock.now)
+
+    class Meta:
+        verbose_name = _("co-marketing activity")
+        verbose_name_plural = _("co-marketing activities")
+        indexes = [
+            models.Index(fields=["program", "starts_on"], name="activity_program"),
+            models.Index(fields=["participant", "starts_on"], name="activity_partner"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="activity_ends_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(budget__isnull=True) | models.Q(budget__gte=0),
+                name="activity_budget_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

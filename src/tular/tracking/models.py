@@ -2,7 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tular.core.ids import new_uuid7
-from tular.participants.models import Participant
+from tular.participants.models import CampaignCode, Participant
 from tular.programs.models import Program
 from tular.workspaces.models import Workspace
 
@@ -40,12 +40,29 @@ class Click(models.Model):
     # Where the link was shared (R13): the `ch` of /r/CODE?ch=whatsapp, one of
     # tular.participants.channels.CHANNELS; "" when the link was shared as it is.
     channel = models.CharField(_("channel"), max_length=16, blank=True, default="", db_default="")
+    # The campaign code the link was followed with (/r/CAMPAIGNCODE, a partner's co-marketing
+    # activity); None for the participant's own code. Indexed only where set, so ordinary
+    # clicks pay no index entry for it.
+    campaign_code = models.ForeignKey(
+        CampaignCode,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("campaign code"),
+    )
 
     class Meta:
         verbose_name = _("click")
         verbose_name_plural = _("clicks")
         indexes = [
             models.Index(fields=["participant", "created_at"], name="click_participant_time"),
+            models.Index(
+                fields=["campaign_code"],
+                condition=models.Q(campaign_code__isnull=False),
+                name="click_campaign_code",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,6 +45,9 @@ class LinkTarget:
     destination_url: str
     allowed_hosts: tuple[str, ...]
     window_days: int
+    # Set when the link was a campaign code (a partner's co-marketing activity): the click
+    # records it; `code` is still the participant's own (the `via` of the Location).
+    campaign_code_id: uuid.UUID | None = None
 
 
 _LOOKUP_SQL = """
@@ -53,9 +56,19 @@ SELECT p.id, p.program_id, p.workspace_id, p.code, pr.destination_url, pr.allowe
 FROM participants_participant p JOIN programs_program pr ON pr.id = p.program_id
 WHERE p.code = {param}
 """
+# Asked only when no participant has the code: a campaign code (participants.CampaignCode)
+# resolves to its participant, so ordinary codes cost what they did.
+_CAMPAIGN_SQL = """
+SELECT p.id, p.program_id, p.workspace_id, p.code, pr.destination_url, pr.allowed_hosts,
+       pr.attribution, c.id
+FROM participants_campaigncode c
+JOIN participants_participant p ON p.id = c.participant_id
+JOIN programs_program pr ON pr.id = p.program_id
+WHERE c.code = {param}
+"""
 _INSERT_SQL = """
 INSERT INTO tracking_click (id, workspace_id, program_id, participant_id, created_at, source,
-                            landing_url, referrer, ip, user_agent, channel)
+                            landing_url, referrer, ip, user_agent, channel, campaign_code_id)
 VALUES ({params})
 """
 
@@ -66,12 +79,13 @@ _local = threading.local()
 
 
 @functools.cache
-def _statements(vendor: str) -> tuple[str, str]:
-    """(lookup, insert) with the vendor's parameter style, formatted once."""
+def _statements(vendor: str) -> tuple[str, str, str]:
+    """(lookup, insert, campaign lookup) with the vendor's parameter style, formatted once."""
     param = "?" if vendor == "sqlite" else "%s"
     return (
         _LOOKUP_SQL.format(param=param),
-        _INSERT_SQL.format(params=", ".join([param] * 11)),
+        _INSERT_SQL.format(params=", ".join([param] * 12)),
+        _CAMPAIGN_SQL.format(param=param),
     )
 
 
@@ -111,9 +125,13 @@ def lookup(raw_code: str) -> LinkTarget | None:
         if hit is not None and hit[0] > now:
             return hit[1]
     cursor, vendor = _cursor()
-    cursor.execute(_statements(vendor)[0], (code,))
+    statements = _statements(vendor)
+    cursor.execute(statements[0], (code,))
     # fetchall, not fetchone: the statement must finish, or SQLite keeps a read snapshot open.
     rows = cursor.fetchall()
+    if not rows:
+        cursor.execute(statements[2], (code,))
+        rows = cursor.fetchall()
     row = rows[0] if rows else None
     target = None
     if row is not None:
@@ -125,6 +143,7 @@ def lookup(raw_code: str) -> LinkTarget | None:
             destination_url=row[4],
             allowed_hosts=tuple(_json(row[5]) or ()),
             window_days=int((_json(row[6]) or {}).get("window_days", 30)),
+            campaign_code_id=parse_uuid(row[7]) if len(row) > 7 else None,
         )
     if ttl:
         with _cache_lock:
@@ -169,6 +188,7 @@ def record_click(
     click_id = new_uuid7()
     moment = datetime.now(UTC) if at is None else at.astimezone(UTC)
     cursor, vendor = _cursor()
+    campaign = target.campaign_code_id
     if vendor == "sqlite":
         # Django's SQLite storage formats: UUIDs as 32 hex digits, datetimes as naive UTC text.
         values = (
@@ -178,6 +198,7 @@ def record_click(
             target.participant_id.hex,
             moment.replace(tzinfo=None).isoformat(sep=" "),
         )
+        campaign = campaign.hex if campaign is not None else None
     else:
         values = (click_id, target.workspace_id, target.program_id, target.participant_id, moment)
     values += (
@@ -187,6 +208,7 @@ def record_click(
         clean_ip(ip),
         user_agent[:500],
         channel_of(channel),
+        campaign,
     )
     cursor.execute(_statements(vendor)[1], values)
     return click_id
