@@ -12,10 +12,12 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tular.console.access import actor_of, can_change, console_view
+from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.programs.services import programs_filter
 from tular.support import services
@@ -42,6 +44,8 @@ def needs_reply_count(request) -> int:
 def _decorate(ticket: Ticket) -> Ticket:
     ticket.colour = COLOURS[TicketStatus(ticket.status)]
     ticket.priority_colour = PRIORITY_COLOURS.get(ticket.priority, "")
+    # How long the partner has waited for an answer (by the one clock, as the services).
+    ticket.age = timesince(ticket.waiting_since, clock.now()) if ticket.waiting_since else ""
     return ticket
 
 

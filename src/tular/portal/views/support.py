@@ -42,13 +42,18 @@ def support_open_to(participant) -> bool:
 
 
 class TicketForm(StyledForm, forms.Form):
-    subject = forms.CharField(label=gettext_lazy("Subject"), max_length=SUBJECT_MAX)
+    subject = forms.CharField(
+        label=gettext_lazy("Subject"),
+        max_length=SUBJECT_MAX,
+        error_messages={"required": gettext_lazy("Write a subject: what is the question about?")},
+    )
     category = forms.ChoiceField(
         label=gettext_lazy("About"), choices=TicketCategory.choices, initial=TicketCategory.other
     )
     body = forms.CharField(
         label=gettext_lazy("Your question"),
         max_length=BODY_MAX,
+        error_messages={"required": gettext_lazy("Write a message.")},
         widget=forms.Textarea(attrs={"rows": 5}),
     )
 
@@ -57,6 +62,7 @@ class ReplyForm(StyledForm, forms.Form):
     body = forms.CharField(
         label=gettext_lazy("Your reply"),
         max_length=BODY_MAX,
+        error_messages={"required": gettext_lazy("Write a message.")},
         widget=forms.Textarea(attrs={"rows": 4}),
     )
 
