@@ -10,6 +10,7 @@ from django.db.models import Count
 from tests.conftest import DEMO_TODAY
 from tular.api.schemas import ProgramIn
 from tular.core import clock
+from tular.deals.models import Deal
 from tular.demo.loader import load_demo
 from tular.participants.models import Participant
 from tular.programs.models import Program
@@ -19,7 +20,7 @@ from tular.workspaces.services import workspace_get_or_create
 
 SUMMARY = re.compile(
     r"^Loaded demo data: (\d+) programs, (\d+) participants, ([\d,]+) clicks, "
-    r"(\d+) referrals, (\d+) sales over the last 90 days\.$"
+    r"(\d+) referrals, (\d+) sales over the last 90 days, (\d+) deal registrations\.$"
 )
 INDONESIAN_NAMES = {
     "Rina", "Budi", "Dewi", "Agus", "Putu", "Made", "Siregar", "Fitri", "Andi", "Aisyah",
@@ -44,7 +45,8 @@ def test_demo_summary_counts_what_was_loaded(workspace, demo):
     # then
     match = SUMMARY.match(demo)
     assert match, demo
-    programs, participants, clicks, referrals, sales = match.groups()
+    programs, participants, clicks, referrals, sales, deals = match.groups()
+    assert int(deals) == Deal.objects.filter(workspace_id=workspace.pk).count() > 5
     assert int(referrals) == Referral.objects.filter(workspace=workspace).count() > 20
     assert int(sales) == Conversion.objects.filter(workspace=workspace, kind="sale").count() > 10
     assert int(programs) == Program.objects.filter(workspace=workspace).count()
@@ -226,3 +228,42 @@ def test_the_demo_has_a_team_keys_and_decisions_by_a_person(workspace, demo):
     assert {"referral.clear", "referral.reject"} <= set(
         decided_by_rina.values_list("action", flat=True)
     )
+
+
+def test_the_demo_has_a_partner_channel(workspace, demo, api):
+    """Tiers with rates, partners in them, organisations with several members, deals in every
+    state (a won one paid at the tier's rate, a conflict, one overdue for review), applications
+    waiting, and journeys that the attribution models credit differently."""
+    from tular.partners.models import PartnerApplication, PartnerMember
+    from tular.tracking.models import Touchpoint
+
+    program = Program.objects.get(workspace=workspace, slug="mitra-reseller")
+    tiers = {p.name: p.tier.name for p in Participant.objects.filter(program=program)}
+    assert tiers["PT Sinar Nusantara Digital"] == "Emas"
+    assert tiers["CV Maju Jaya Elektronik"] == "Perak"
+    assert (
+        PartnerMember.objects.filter(
+            profile__participant__name="PT Sinar Nusantara Digital"
+        ).count()
+        >= 2
+    )
+    statuses = set(Deal.objects.filter(program=program).values_list("status", flat=True))
+    assert {"won", "lost", "approved", "pending", "conflict"} <= statuses
+    won = Deal.objects.get(program=program, status="won")
+    body = api.get(f"/api/v1/deals/{won.pk}").json()
+    sale = next(line for line in body["commission"] if line["percent"])
+    assert (sale["percent"], sale["tier"]) == ("30", "Emas")
+    assert sale["amount"] == won.won_value * 30 // 100
+    assert Deal.objects.filter(program=program, status="pending", review_due_at__lt=TODAY).exists()
+    assert PartnerApplication.objects.filter(program=program, status="pending").count() == 2
+    assert Touchpoint.objects.filter(program=program).count() > 20
+    compared = api.get(
+        "/api/v1/attribution/compare?program=mitra-reseller&from=2026-09-01&to=2026-11-27"
+    )
+    assert compared.status_code == 200, compared.content
+    compared = compared.json()
+    credits = {
+        model: [row["models"][model]["conversions"] for row in compared["rows"]]
+        for model in ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+    }
+    assert len({tuple(c) for c in credits.values()}) == 5, credits

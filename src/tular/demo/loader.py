@@ -64,6 +64,7 @@ from tular.demo.data import (
     idr,
 )
 from tular.demo.insight import make_insight
+from tular.demo.partners import make_partner_channel
 from tular.demo.pipeline import make_leads
 from tular.participants.channels import tagged
 from tular.participants.codes import ALPHABET, LENGTH
@@ -119,6 +120,11 @@ def load_demo(*, workspace) -> str:
                 workspace=workspace, programs=programs, manager_email=TEAM[0][0], now=now
             )
             make_insight(workspace=workspace, programs=programs, rng=rng, now=now)
+            manager = get_user_model()._default_manager.filter(email=TEAM[0][0]).first()
+            deals, won = make_partner_channel(
+                workspace=workspace, programs=programs, manager=manager, now=now, rng=rng
+            )
+            referrals, sales = referrals + won, sales + won
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
     rollup_rebuild(
@@ -128,7 +134,7 @@ def load_demo(*, workspace) -> str:
     return (
         f"Loaded demo data: {len(programs)} programs, {everyone} participants, "
         f"{len(clicks):,} clicks, {referrals} referrals, {sales} sales over the last "
-        f"{WINDOW_DAYS} days."
+        f"{WINDOW_DAYS} days, {deals} deal registrations."
     )
 
 
