@@ -1,9 +1,11 @@
-"""/api/v1/partner-applications, /api/v1/partners, /api/v1/partner-tiers (secret key).
+"""/api/v1/partner-applications, /api/v1/partners, /api/v1/partner-tiers, /api/v1/co-marketing
+(secret key).
 
 Thin handlers over tular.partners (applications, tiers, profiles); the console's partner pages
 call the same services. docs/partners.md describes the model and the rules."""
 
-from datetime import datetime
+from dataclasses import asdict
+from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
@@ -15,8 +17,10 @@ from tular.core.errors import Invalid, NotFound
 from tular.core.ids import parse_uuid
 from tular.core.schemas import Strict
 from tular.participants.models import Participant
+from tular.participants.services import referral_url
 from tular.partners import applications as application_services
-from tular.partners.models import PartnerApplication, TierChange
+from tular.partners import comarketing
+from tular.partners.models import CoMarketingActivity, PartnerApplication, TierChange
 from tular.partners.selectors import partners_of
 from tular.partners.tiers import partner_set_tier, tier_create, tier_release
 from tular.programs.models import PartnerTier
@@ -449,3 +453,154 @@ def set_partner_tier(request, partner_id: str, payload: PartnerSetTierIn):
     if not payload.by_hand:
         tier_release(participant=partner, actor=actor)
     return _detail(_partner(request, partner_id))
+
+
+# --- co-marketing ---------------------------------------------------------------------------
+
+
+class ActivityFiguresOut(Schema):
+    clicks: int = Field(description="Clicks of the activity's link.")
+    leads: int = Field(description="Referrals (sign-ups) that came through those clicks.")
+    customers: int = Field(description="Those of them with a first sale.")
+    revenue: dict[str, int] = Field(
+        description="Their sales minus refunds, per currency, in minor units."
+    )
+    rewards: dict[str, int] = Field(
+        description="What the partner earned on them (not rejected, net of reversals), per "
+        "currency, in minor units."
+    )
+
+
+class ActivityOut(Schema):
+    id: UUID
+    program: str
+    partner_id: UUID = Field(description="The partner's participant id; credited as referrer.")
+    kind: Literal["webinar", "content", "event", "email_swap"]
+    title: str
+    starts_on: date
+    ends_on: date | None
+    notes: str
+    budget: int | None = Field(description="Minor units of budget_currency; null: not recorded.")
+    budget_currency: str
+    status: Literal["planned", "running", "done"]
+    code: str = Field(description="The activity's own code; never changes.")
+    url: str = Field(description="The activity's link, /r/{code}.")
+    figures: ActivityFiguresOut
+    created_at: datetime
+    updated_at: datetime
+
+
+class ActivityIn(Strict):
+    partner: UUID = Field(description="A partner (participant id) of a partner program.")
+    kind: Literal["webinar", "content", "event", "email_swap"]
+    title: Annotated[str, StringConstraints(max_length=200)]
+    starts_on: date
+    ends_on: date | None = None
+    notes: Annotated[str, StringConstraints(max_length=2000)] = ""
+    budget: int | None = Field(None, description="Minor units; needs budget_currency.")
+    budget_currency: Annotated[str, StringConstraints(max_length=3)] = ""
+    status: Literal["planned", "running", "done"] = "planned"
+    code: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        None,
+        description="Chosen code (3-32 letters, digits, '-' or '_'); absent: the partner's code "
+        "with a dash and four characters.",
+    )
+
+
+class ActivityPatch(Strict):
+    kind: Literal["webinar", "content", "event", "email_swap"] | None = None
+    title: Annotated[str, StringConstraints(max_length=200)] | None = None
+    starts_on: date | None = None
+    ends_on: date | None = None
+    notes: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    budget: int | None = None
+    budget_currency: Annotated[str, StringConstraints(max_length=3)] | None = None
+    status: Literal["planned", "running", "done"] | None = None
+
+
+class ActivityQuery(PageQuery):
+    program: Annotated[str, StringConstraints(max_length=50)] | None = None
+    partner: UUID | None = None
+    after: UUID | None = Field(None, description=AFTER_DESCRIPTION)
+
+
+def _activities_out(request, activities: list[CoMarketingActivity]) -> list[dict]:
+    figures = comarketing.activity_figures(activities=activities)
+    base = _base(request)
+    return [
+        {
+            "id": activity.id,
+            "program": activity.program.slug,
+            "partner_id": activity.participant_id,
+            **{name: getattr(activity, name) for name in comarketing.EDITABLE},
+            "code": activity.link.code,
+            "url": referral_url(activity.link.code, base),
+            "figures": asdict(figures[activity.pk]),
+            "created_at": activity.created_at,
+            "updated_at": activity.updated_at,
+        }
+        for activity in activities
+    ]
+
+
+def _activity(request, activity_id: str) -> CoMarketingActivity:
+    pk = parse_uuid(activity_id)
+    found = (
+        comarketing.activities_of(workspace=request.workspace).filter(pk=pk).first() if pk else None
+    )
+    if found is None:
+        raise NotFound("No co-marketing activity with this id in this workspace.")
+    return found
+
+
+@router.get("/co-marketing", response={200: page_of(ActivityOut)})
+def list_activities(request, query: Query[ActivityQuery]):
+    """The workspace's co-marketing activities with their figures (`program`, `partner`
+    narrow), in the order they were created."""
+    program = None
+    if query.program is not None:
+        program = program_get(workspace=request.workspace, slug=query.program)
+        if program is None:
+            return {"items": [], "next": None}
+    rows = comarketing.activities_of(workspace=request.workspace, program=program)
+    if query.partner is not None:
+        rows = rows.filter(participant_id=query.partner)
+    page = paginate(rows, after=query.after, limit=query.limit)
+    return {**page, "items": _activities_out(request, page["items"])}
+
+
+@router.post("/co-marketing", response={201: ActivityOut})
+def create_activity(request, payload: ActivityIn):
+    """A joint activity with a partner, with its own link and code: clicks, sign-ups and sales
+    through it credit the partner and count for the activity. 422 naming the field, 409 for a
+    chosen code that is taken."""
+    partner = _partners(request.workspace).filter(pk=payload.partner).first()
+    if partner is None:
+        raise Invalid(["partner"], "no partner with this id in this workspace")
+    values = payload.model_dump()
+    values.pop("partner")
+    activity = comarketing.activity_create(
+        participant=partner, actor=Actor.for_api_key(request.api_key), **values
+    )
+    return Status(201, _activities_out(request, [_activity(request, str(activity.pk))])[0])
+
+
+@router.get("/co-marketing/{activity_id}", response={200: ActivityOut})
+def get_activity(request, activity_id: str):
+    """An activity with its figures as they stand (clicks, leads, customers, revenue, rewards)."""
+    return _activities_out(request, [_activity(request, activity_id)])[0]
+
+
+@router.patch("/co-marketing/{activity_id}", response={200: ActivityOut})
+def update_activity(request, activity_id: str, payload: ActivityPatch):
+    """Change what was sent (null clears ends_on or budget); `"status": "done"` finishes it.
+    The code never changes."""
+    activity = _activity(request, activity_id)
+    changes = payload.model_dump(exclude_unset=True)
+    for name in ("kind", "title", "starts_on", "notes", "status", "budget_currency"):
+        if name in changes and changes[name] is None:
+            raise Invalid([name], "may not be null")
+    comarketing.activity_update(
+        activity=activity, changes=changes, actor=Actor.for_api_key(request.api_key)
+    )
+    return _activities_out(request, [_activity(request, activity_id)])[0]
