@@ -114,10 +114,12 @@ class Compact(Strict):
 
 
 ATTRIBUTION_MODEL_NOTE = (
-    "Stored; applied from the partner-channel release; today every conversion is credited "
-    "last-touch (the click the customer arrived with, inside `window_days`, or else the code "
-    "given), whatever the model says. GET /api/v1/attribution/compare shows what each model "
-    "would credit (docs/attribution.md)."
+    "How a sale's commission is split at grant time over the participants who touched the "
+    "customer inside `window_days` (the referral and `POST /touchpoints`): each percent-of-sale "
+    "referrer reward becomes one reward per credited participant, the parts summing exactly to "
+    "it. last_touch (the default) gives it whole to the referral's referrer (the click the "
+    "customer arrived with, inside `window_days`, or else the code given). "
+    "GET /api/v1/attribution/compare shows what each model would credit (docs/attribution.md)."
 )
 
 

@@ -1,8 +1,9 @@
-"""Attribution: which participant a conversion is credited to.
+"""Attribution: which participant a referral is credited to.
 
-Today every conversion is credited last-touch: the click the customer arrived with (inside its
-program's attribution window), or else the code they typed. `attribution.model` in a program is
-stored but not yet applied; the partner-channel release implements the five models here.
+A referral belongs to the participant of the click the customer arrived with (inside its
+program's attribution window), or else of the code they typed: last-touch over our own links.
+How a sale's commission is then split under the program's `attribution.model` is
+`tracking.journeys` (the five models: `tracking.credit`; docs/attribution.md).
 """
 
 from datetime import timedelta
