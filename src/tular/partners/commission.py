@@ -15,7 +15,9 @@ from tular.rewards.models import Reward
 @dataclass(frozen=True)
 class CommissionLine:
     reward: Reward
-    tier: str  # the partner's tier when the reward was granted; "" for none or another recipient
+    # The partner's tier when a percent reward was granted (its rate may be the tier's); "" for
+    # no tier, a fixed amount or a perk, and another recipient.
+    tier: str
 
     @property
     def rate(self) -> str | None:
@@ -32,6 +34,11 @@ def commission_lines(deal: Deal) -> list[CommissionLine]:
         return []
     tiers = tier_names_at(participant=deal.partner, moments=[r.created_at for r in rewards])
     return [
-        CommissionLine(reward=reward, tier=tier if reward.participant_id == deal.partner_id else "")
+        CommissionLine(
+            reward=reward,
+            tier=tier
+            if reward.participant_id == deal.partner_id and reward.percent is not None
+            else "",
+        )
         for reward, tier in zip(rewards, tiers, strict=True)
     ]
