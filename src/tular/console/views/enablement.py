@@ -197,7 +197,7 @@ class ModuleForm(StyledForm, forms.Form):
     quiz = forms.CharField(
         label=gettext_lazy("Quiz (optional)"),
         required=False,
-        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace"}),
+        widget=forms.Textarea(attrs={"rows": 12, "class": "font-monospace"}),
         help_text=gettext_lazy(
             "A question per line, then its choices: “- ” for a wrong one, “* ” for the right "
             "one. A blank line between questions. Without a quiz, reading completes the module."
