@@ -5,7 +5,7 @@ import pytest
 from django.test import Client
 
 from tests.deals.conftest import make_partner, make_partner_program
-from tests.enablement.conftest import ACTOR, PDF, SVG, png_bytes, upload
+from tests.enablement.conftest import ACTOR, PDF, SVG, upload
 from tests.portal.conftest import portal_client_for
 from tests.rewards.books import make_participant, make_program
 from tular.enablement.models import TrainingCompletion

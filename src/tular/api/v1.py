@@ -22,6 +22,7 @@ from tular.api.attribution import router as attribution_router
 from tular.api.auth import PerKeyThrottle, secret_key
 from tular.api.backtest import router as backtest_router
 from tular.api.deals import router as deals_router
+from tular.api.enablement import router as enablement_router
 from tular.api.insight import router as insight_router
 from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
@@ -63,3 +64,4 @@ api.add_router("", attribution_router)
 api.add_router("/deals", deals_router)
 api.add_router("", partners_router)
 api.add_router("/tickets", support_router)
+api.add_router("", enablement_router)

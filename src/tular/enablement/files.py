@@ -55,6 +55,10 @@ _SVG_ACTIVE = re.compile(
 )
 
 
+# Control characters are dropped from a file's name (PostgreSQL cannot store NUL).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 @dataclass(frozen=True)
 class CheckedFile:
     extension: str
@@ -116,6 +120,7 @@ def check_upload(upload) -> CheckedFile:
     words a manager can act on. `upload` is a Django UploadedFile (or any file with name and
     size)."""
     name = (getattr(upload, "name", "") or "").rsplit("/", 1)[-1].rsplit("\\", 1)[-1]
+    name = _CONTROL.sub("", name).strip()[:255]
     extension = extension_of(name)
     size = upload.size
     if extension not in ACCEPTED:
