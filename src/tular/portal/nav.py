@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from tular.portal.refer import shows_leads
+from tular.portal.views.comarketing import comarketing_open_to
 from tular.portal.views.deals import deals_open_to
 from tular.portal.views.enablement import enablement_open_to
 from tular.portal.views.support import support_open_to
@@ -31,6 +32,10 @@ PROGRAM_NAV = [
     PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
     # Deal registration: partners of partner programs (portal.views.deals).
     PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
+    # Co-marketing activities with their own links: partners of partner programs.
+    PortalNavItem(
+        _("Co-marketing"), "portal:co-marketing", "speakerphone", when=comarketing_open_to
+    ),
     # Partner enablement: the asset library and training (portal.views.enablement).
     PortalNavItem(_("Assets"), "portal:assets", "folder", when=enablement_open_to),
     PortalNavItem(_("Training"), "portal:training", "school", when=enablement_open_to),

@@ -5,6 +5,7 @@ from django.urls import path
 from tular.portal.views import (
     activity,
     auth,
+    comarketing,
     deals,
     enablement,
     home,
@@ -36,6 +37,7 @@ urlpatterns = [
     path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
     path("p/<slug:slug>/deals", deals.deals, name="deals"),
+    path("p/<slug:slug>/co-marketing", comarketing.activities, name="co-marketing"),
     path("p/<slug:slug>/assets", enablement.assets, name="assets"),
     path("p/<slug:slug>/assets/<uuid:asset_id>", enablement.asset_download, name="asset-download"),
     path("p/<slug:slug>/training", enablement.training, name="training"),
