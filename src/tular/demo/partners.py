@@ -18,6 +18,7 @@ from tular.participants.models import Participant
 from tular.partners.applications import partner_apply
 from tular.partners.models import MemberRole
 from tular.partners.profiles import member_add, partner_profile_save
+from tular.partners.selectors import partners_of
 from tular.partners.tiers import partner_set_tier, tier_create, tier_rule_create
 from tular.referrals.deals import deal_close
 from tular.referrals.models import Conversion
@@ -153,7 +154,7 @@ def make_partner_channel(
     many were won (each a referral and a sale)."""
     program = programs[PROGRAM]
     team = Actor.for_user(manager) if manager else Actor.system("tular up --demo")
-    everyone = list(Participant.objects.filter(program=program).order_by("created_at", "pk"))
+    everyone = list(partners_of(program=program).order_by("created_at", "pk"))
     partners = {}
     for participant in everyone:
         partners.setdefault(participant.name, participant)
