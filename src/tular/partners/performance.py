@@ -6,8 +6,9 @@ Definitions (the same as the tier rules', `partners.tiers.performance_of`):
 - revenue: sales - refunds in the program's currency, by when they happened;
 - deals won: the partner's referrals whose first sale, or whose move to won, falls in the
   period (once each);
-- win rate: won / (won + lost), lost = referrals moved to lost in the period; None when
-  nothing closed;
+- win rate: won / (won + lost), lost = referrals moved to lost and deal registrations closed
+  as lost in the period; None when nothing closed (a won deal registration is a won referral:
+  tular.referrals.deals);
 - cycle: days from the referral to its first sale (else to its move to won), averaged over the
   period's wins; None without wins.
 """
@@ -18,8 +19,9 @@ import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
+from tular.deals.models import Deal, DealStatus
 from tular.participants.models import Participant
 from tular.partners.selectors import partners_of
 from tular.partners.tiers import performance_of
@@ -62,48 +64,13 @@ def _top(revenues: list[int]) -> tuple[int, float | None]:
 
 
 def partner_performance(*, program: Program, start: datetime, end: datetime) -> PerformanceReport:
-    """Every partner of `program` with its figures for [start, end]: four grouped queries."""
+    """Every partner of `program` with its figures for [start, end]: five grouped queries."""
     partners = list(
         partners_of(program=program)
         .select_related("tier", "partner_profile")
         .order_by("created_at", "id")
     )
-    ids = [partner.pk for partner in partners]
-    figures = performance_of(program=program, participant_ids=ids, start=start, end=end)
-    closed = Referral.objects.filter(program=program, participant_id__in=ids).filter(
-        Q(first_sale_at__gte=start, first_sale_at__lte=end)
-        | Q(status__in=("won", "lost"), status_changed_at__gte=start, status_changed_at__lte=end)
-    )
-    lost: dict = {}
-    cycles: dict = {}
-    for participant_id, status, created, first_sale, changed in closed.values_list(
-        "participant_id", "status", "created_at", "first_sale_at", "status_changed_at"
-    ):
-        if first_sale is not None and start <= first_sale <= end:
-            cycles.setdefault(participant_id, []).append(first_sale - created)
-        elif status == "won":
-            cycles.setdefault(participant_id, []).append(changed - created)
-        elif status == "lost":
-            lost[participant_id] = lost.get(participant_id, 0) + 1
-    rows = []
-    for partner in partners:
-        won = figures[partner.pk].wins
-        lost_count = lost.get(partner.pk, 0)
-        spans = cycles.get(partner.pk, [])
-        rows.append(
-            PartnerFigures(
-                participant=partner,
-                revenue=figures[partner.pk].revenue,
-                won=won,
-                lost=lost_count,
-                win_rate=won / (won + lost_count) if won + lost_count else None,
-                cycle_days=(
-                    sum(span.total_seconds() for span in spans) / len(spans) / 86400
-                    if spans
-                    else None
-                ),
-            )
-        )
+    rows = _figures(program=program, partners=partners, start=start, end=end)
     rows.sort(key=lambda row: (-row.revenue, -row.won, str(row.participant.pk)))
     top_count, top_share = _top([row.revenue for row in rows])
     return PerformanceReport(
@@ -129,3 +96,62 @@ def top_share_by_month(*, program: Program, months: int, at: datetime) -> list[t
         figures = performance_of(program=program, participant_ids=ids, start=start, end=end)
         shares.append((start, _top([each.revenue for each in figures.values()])[1]))
     return shares
+
+
+def partner_figures(*, partner: Participant, start: datetime, end: datetime) -> PartnerFigures:
+    """One partner's figures for [start, end] (the portal's performance page)."""
+    return _figures(program=partner.program, partners=[partner], start=start, end=end)[0]
+
+
+def _figures(
+    *, program: Program, partners: list[Participant], start: datetime, end: datetime
+) -> list[PartnerFigures]:
+    ids = [partner.pk for partner in partners]
+    figures = performance_of(program=program, participant_ids=ids, start=start, end=end)
+    closed = Referral.objects.filter(program=program, participant_id__in=ids).filter(
+        Q(first_sale_at__gte=start, first_sale_at__lte=end)
+        | Q(status__in=("won", "lost"), status_changed_at__gte=start, status_changed_at__lte=end)
+    )
+    lost: dict = {}
+    cycles: dict = {}
+    for participant_id, status, created, first_sale, changed in closed.values_list(
+        "participant_id", "status", "created_at", "first_sale_at", "status_changed_at"
+    ):
+        if first_sale is not None and start <= first_sale <= end:
+            cycles.setdefault(participant_id, []).append(first_sale - created)
+        elif status == "won":
+            cycles.setdefault(participant_id, []).append(changed - created)
+        elif status == "lost":
+            lost[participant_id] = lost.get(participant_id, 0) + 1
+    lost_deals = (
+        Deal.objects.filter(
+            partner_id__in=ids,
+            status=DealStatus.lost,
+            last_activity_at__gte=start,
+            last_activity_at__lte=end,
+        )
+        .values("partner_id")
+        .annotate(count=Count("id"))
+    )
+    for row in lost_deals:
+        lost[row["partner_id"]] = lost.get(row["partner_id"], 0) + row["count"]
+    rows = []
+    for partner in partners:
+        won = figures[partner.pk].wins
+        lost_count = lost.get(partner.pk, 0)
+        spans = cycles.get(partner.pk, [])
+        rows.append(
+            PartnerFigures(
+                participant=partner,
+                revenue=figures[partner.pk].revenue,
+                won=won,
+                lost=lost_count,
+                win_rate=won / (won + lost_count) if won + lost_count else None,
+                cycle_days=(
+                    sum(span.total_seconds() for span in spans) / len(spans) / 86400
+                    if spans
+                    else None
+                ),
+            )
+        )
+    return rows

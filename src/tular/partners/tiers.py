@@ -113,9 +113,9 @@ def tier_names_at(*, participant: Participant, moments: list[datetime]) -> list[
     """The partner's tier name at each moment (from its tier history; its current tier when it
     has no history, e.g. a tier set before the history began); "" for no tier. One query."""
     changes = list(
-        TierChange.objects.filter(participant=participant).order_by("at").values_list(
-            "at", "from_name", "to_name"
-        )
+        TierChange.objects.filter(participant=participant)
+        .order_by("at")
+        .values_list("at", "from_name", "to_name")
     )
     if not changes:
         current = participant.tier.name if participant.tier_id else ""
@@ -316,6 +316,86 @@ CONDITIONS: tuple[tuple[str, Callable[[Performance, int], bool]], ...] = (
     ("min_wins", lambda performance, least: performance.wins >= least),
     ("min_tenure_months", lambda performance, least: performance.tenure_months >= least),
 )
+
+
+@dataclass(frozen=True)
+class ConditionProgress:
+    field: str  # a TierRule condition: min_revenue, min_wins, min_tenure_months
+    have: int
+    need: int
+
+    @property
+    def met(self) -> bool:
+        return self.have >= self.need
+
+    @property
+    def percent(self) -> int:
+        """How far along, 0 to 100 (for a progress bar)."""
+        return 100 if self.need <= 0 else max(0, min(100, self.have * 100 // self.need))
+
+
+@dataclass(frozen=True)
+class RulePath:
+    """One rule of the next tier: met when every condition is."""
+
+    window_months: int
+    conditions: list[ConditionProgress]
+
+
+@dataclass(frozen=True)
+class TierProgress:
+    current: PartnerTier | None
+    next: PartnerTier | None  # the tier ranked just above, None at the top
+    paths: list[RulePath]  # the next tier's rules (any one met moves the partner up)
+    by_hand: bool  # a manager pinned the tier: the rules leave it
+
+
+def tier_progress(*, participant: Participant, at: datetime | None = None) -> TierProgress:
+    """Where a partner stands against the rules of the tier above its own (the portal's
+    performance page): the same figures the worker's review uses."""
+    at = at or clock.now()
+    tiers = tiers_of(participant.program)
+    current = next((tier for tier in tiers if tier.pk == participant.tier_id), None)
+    above = [tier for tier in tiers if current is None or tier.rank > current.rank]
+    upcoming = above[0] if above else None
+    profile = getattr(participant, "partner_profile", None)
+    by_hand = bool(profile and profile.tier_by_hand)
+    if upcoming is None:
+        return TierProgress(current=current, next=None, paths=[], by_hand=by_hand)
+    rules = list(TierRule.objects.filter(tier=upcoming).order_by("created_at", "pk"))
+    figures = {
+        months: performance_of(
+            program=participant.program,
+            participant_ids=[participant.pk],
+            start=add_months(at, -months),
+            end=at,
+        )[participant.pk]
+        for months in {rule.window_months for rule in rules}
+    }
+    paths = [
+        RulePath(
+            window_months=rule.window_months,
+            conditions=[
+                ConditionProgress(
+                    field=field,
+                    have=_figure(figures[rule.window_months], field),
+                    need=getattr(rule, field),
+                )
+                for field, _check in CONDITIONS
+                if getattr(rule, field) is not None
+            ],
+        )
+        for rule in rules
+    ]
+    return TierProgress(current=current, next=upcoming, paths=paths, by_hand=by_hand)
+
+
+def _figure(performance: Performance, field: str) -> int:
+    return {
+        "min_revenue": performance.revenue,
+        "min_wins": performance.wins,
+        "min_tenure_months": performance.tenure_months,
+    }[field]
 
 
 def rule_met(rule: TierRule, performance: Performance) -> bool:
