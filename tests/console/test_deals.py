@@ -108,3 +108,23 @@ def test_won_from_the_console_shows_the_commission_at_the_tier_rate(manager_clie
     assert "Rp240.000.000" in page  # 30 % (Emas), not the rule's 20 %
     assert "Emas" in page
     assert "30% dari Rp800.000.000" in page
+
+
+def test_a_dispute_is_decided_from_the_console_with_a_reason(manager_client, deals):
+    from tular.deals.services import deal_dispute
+
+    early, _late, conflict = deals
+    deal_dispute(deal=conflict, reason="We met them first")
+    page = manager_client.get(f"/console/deals/{conflict.pk}/").content.decode()
+    assert "We met them first" in page
+    manager_client.post(
+        f"/console/deals/{conflict.pk}/dispute", {"decision": "uphold", "reason": ""}
+    )
+    assert Deal.objects.get(pk=conflict.pk).dispute_status == "open"  # a reason is needed
+    manager_client.post(
+        f"/console/deals/{conflict.pk}/dispute",
+        {"decision": "uphold", "reason": "Bukti rapat lebih awal", "next": "detail"},
+    )
+    decided = Deal.objects.get(pk=conflict.pk)
+    assert (decided.dispute_status, decided.status) == ("upheld", "approved")
+    assert Deal.objects.get(pk=early.pk).status == "rejected"

@@ -159,3 +159,30 @@ def test_a_second_member_follows_the_won_deals_commission_with_its_breakdown(mit
     assert "Rp20.000.000" in page  # 25 %, the tier's rate, not the rule's 10 %
     assert "25% dari Rp80.000.000" in page
     assert "tingkat Emas" in page
+
+
+def test_the_second_partner_contests_the_hold_and_both_see_the_decision(mitra, sinar):
+    from tular.deals.services import deal_dispute_decide
+
+    register(portal_client_for(mitra), **ALL_CHECKS)
+    client = portal_client_for(sinar)
+    register(client, **ALL_CHECKS, domain="a.maju.co.id")
+    conflict = Deal.objects.get(partner=sinar)
+    url = f"/portal/p/mitra/deals/{conflict.pk}/dispute"
+    page = client.post(url, {"reason": ""}, follow=True).text
+    assert Deal.objects.get(pk=conflict.pk).dispute_status == ""  # a reason is needed
+    page = client.post(url, {"reason": "Kami sudah presentasi sejak Maret"}, follow=True).text
+    assert "Sengketa Anda tentang PT Maju Bersama terkirim" in page
+    assert Deal.objects.get(pk=conflict.pk).dispute_status == "open"
+    assert "Mitra Jaya" not in page
+    # Another partner cannot contest someone else's registration.
+    holder_deal = Deal.objects.get(partner=mitra)
+    assert (
+        client.post(f"/portal/p/mitra/deals/{holder_deal.pk}/dispute", {"reason": "x"}).status_code
+        == 404
+    )
+    deal_dispute_decide(deal=conflict, uphold=False, reason="Mitra pertama punya bukti rapat")
+    page = client.get("/portal/p/mitra/deals").text
+    assert "Sengketa tidak dikabulkan: Mitra pertama punya bukti rapat" in page
+    holder_page = portal_client_for(mitra).get("/portal/p/mitra/deals").text
+    assert "Mitra pertama punya bukti rapat" in holder_page and "CV Sinar" not in holder_page

@@ -38,6 +38,7 @@ urlpatterns = [
     path("p/<slug:slug>/leads", leads.leads, name="leads"),
     path("p/<slug:slug>/leaderboard", activity.leaderboard, name="leaderboard"),
     path("p/<slug:slug>/deals", deals.deals, name="deals"),
+    path("p/<slug:slug>/deals/<uuid:deal_id>/dispute", deals.dispute, name="deal-dispute"),
     path("p/<slug:slug>/performance", performance.performance, name="performance"),
     path("p/<slug:slug>/co-marketing", comarketing.activities, name="co-marketing"),
     path("p/<slug:slug>/assets", enablement.assets, name="assets"),

@@ -274,6 +274,35 @@ def deal_close_view(request, deal_id):
     return _back(request, deal)
 
 
+@console_view(change=True)
+@require_POST
+def deal_dispute_decide_view(request, deal_id):
+    """Uphold or dismiss an open dispute with a reason (deals.services.deal_dispute_decide, as
+    the API's dispute/decide)."""
+    deal = _deal_or_404(request, deal_id)
+    uphold = request.POST.get("decision") == "uphold"
+    try:
+        services.deal_dispute_decide(
+            deal=deal,
+            uphold=uphold,
+            reason=request.POST.get("reason", "")[:1000],
+            actor=actor_of(request),
+        )
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(
+            request,
+            (
+                _("The dispute is upheld: %(company)s is approved for this partner.")
+                if uphold
+                else _("The dispute is dismissed.")
+            )
+            % {"company": deal.company},
+        )
+    return _back(request, deal)
+
+
 urlpatterns = [
     path("deals/", deal_queue, name="deals"),
     path("deals/<uuid:deal_id>/", deal_detail, name="deals-detail"),
@@ -281,4 +310,5 @@ urlpatterns = [
     path("deals/<uuid:deal_id>/reject", deal_reject_view, name="deals-reject"),
     path("deals/<uuid:deal_id>/extend", deal_extend_view, name="deals-extend"),
     path("deals/<uuid:deal_id>/close", deal_close_view, name="deals-close"),
+    path("deals/<uuid:deal_id>/dispute", deal_dispute_decide_view, name="deals-dispute"),
 ]

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from tular.core.errors import Invalid
+from tular.core.errors import Conflict, Invalid
 from tular.core.forms import StyledForm
 from tular.core.money import is_currency, minor_units
 from tular.deals.models import CHECKLIST, Deal, DealEventKind, DealStatus
-from tular.deals.services import PARTNER_KINDS, deal_register, settings_for
+from tular.deals.services import PARTNER_KINDS, deal_dispute, deal_register, settings_for
 from tular.partners.commission import commission_lines
 from tular.partners.profiles import PARTNER_PROGRAM_KINDS
 from tular.portal.access import portal_view
@@ -245,3 +245,33 @@ def _register(request, form: DealForm, *, participant, value: int) -> bool:
             % {"company": deal.company, "due": _when(deal.review_due_at)},
         )
     return True
+
+
+@require_http_methods(["POST"])
+@portal_view(program=True)
+def dispute(request, slug: str, deal_id):
+    """Contest the hold on a conflicting registration (deal_dispute): the program's team
+    decides, with a reason both partners see; the other partner stays unnamed."""
+    participant = request.participant
+    if not deals_open_to(participant):
+        raise Http404("deal registration is for partners")
+    deal = Deal.objects.filter(partner=participant, pk=deal_id).first()
+    if deal is None:
+        raise Http404("no such deal of this partner")
+    member = request.portal_member
+    who = member.name if member else participant.name or participant.email
+    try:
+        deal_dispute(
+            deal=deal,
+            reason=request.POST.get("reason", "")[:1000],
+            actor=Actor(label=_("%(name)s (portal)") % {"name": who}),
+        )
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(
+            request,
+            _("Your dispute about %(company)s is sent: the program's team decides it.")
+            % {"company": deal.company},
+        )
+    return redirect("portal:deals", slug)
