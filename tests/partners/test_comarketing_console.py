@@ -115,7 +115,10 @@ def test_edit_and_finish(manager_client, partner, frozen_clock):
     assert manager_client.post(f"{url}finish").status_code == 302
     activity.refresh_from_db()
     assert activity.status == "done" and activity.ends_on == frozen_clock.now.date()
-    assert "Mark done" not in manager_client.get(url).text
+    page = manager_client.get(url).text
+    assert "Mark done" not in page and "Tandai selesai" not in page
+    # The date inputs hold ISO dates, which <input type="date"> shows.
+    assert f'value="{frozen_clock.now.date():%Y-%m-%d}"' in page
 
 
 def test_a_viewer_cannot_change(viewer_client, partner):

@@ -9,6 +9,7 @@ reseller): rewards and payouts land there; its tier is `Participant.tier`
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tular.core import clock
 from tular.core.ids import new_uuid7
@@ -213,7 +214,7 @@ class PartnerProgramSettings(models.Model):
 class ActivityKind(models.TextChoices):
     webinar = "webinar", _("webinar")
     content = "content", _("co-branded content")
-    event = "event", _("event")
+    event = "event", pgettext_lazy("co-marketing", "event")
     email_swap = "email_swap", _("e-mail swap")
 
 

@@ -48,12 +48,13 @@ class ActivityForm(StyledForm, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices)
     title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
     starts_on = forms.DateField(
-        label=gettext_lazy("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     ends_on = forms.DateField(
         label=gettext_lazy("Ends on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     status = forms.ChoiceField(
         label=gettext_lazy("Status"), choices=ActivityStatus.choices, initial="planned"
