@@ -75,3 +75,22 @@ def test_an_empty_period_and_other_workspaces(viewer, program, outsider_client):
     assert response.status_code == 200
     assert response.context["rows"] == []
     assert outsider_client.get(URL).status_code == 404
+
+
+def test_a_manager_chooses_the_model_and_half_life_a_viewer_cannot(workspace, program, viewer):
+    from tular.programs.models import Program
+
+    manager = client_for(make_member(workspace, "atur@toko.example", Role.MANAGER))
+    url = "/console/programs/pelanggan/attribution/model"
+    assert 'name="half_life_days"' in manager.get(URL).content.decode()
+    assert 'name="half_life_days"' not in viewer.get(URL).content.decode()
+    assert viewer.post(url, {"model": "linear"}).status_code == 403
+    page = manager.post(url, {"model": "time_decay", "half_life_days": "0"}, follow=True)
+    assert Program.objects.get(slug="pelanggan").attribution["model"] == "last_touch"
+    assert "1" in page.content.decode()  # the refusal names the least value
+    manager.post(url, {"model": "time_decay", "half_life_days": "14"})
+    saved = Program.objects.get(slug="pelanggan").attribution
+    assert (saved["model"], saved["half_life_days"]) == ("time_decay", 14)
+    manager.post(url, {"model": "position_based", "half_life_days": ""})
+    saved = Program.objects.get(slug="pelanggan").attribution
+    assert saved["model"] == "position_based" and "half_life_days" not in saved

@@ -8,18 +8,21 @@ from __future__ import annotations
 from datetime import UTC, timedelta
 
 from django import forms
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
+from django.views.decorators.http import require_POST
 
 from tular.analytics import metrics
 from tular.analytics.attribution import attribution_compare
-from tular.console.access import console_view
+from tular.console.access import actor_of, can_change, console_view
 from tular.core import clock
+from tular.core.errors import Conflict, Invalid
 from tular.core.exports import FORMATS, table_response
 from tular.core.forms import StyledForm
-from tular.programs.services import program_get
+from tular.programs.services import program_get, program_update
 from tular.tracking.credit import MODELS, Model
 
 MODEL_NAMES = {
@@ -112,6 +115,65 @@ def _export_rows(found):
                 ]
 
 
+class ModelForm(StyledForm, forms.Form):
+    model = forms.ChoiceField(label=gettext_lazy("The program's model"), choices=())
+    half_life_days = forms.IntegerField(
+        label=gettext_lazy("Time-decay half-life (days)"),
+        min_value=1,
+        max_value=365,
+        required=False,
+        help_text=gettext_lazy("A touch this many days older weighs half. Empty: 7."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [(str(m), MODEL_NAMES[m]) for m in MODELS]
+
+
+def _model_form(program, data=None) -> ModelForm:
+    attribution = program.attribution or {}
+    return ModelForm(
+        data,
+        initial={
+            "model": attribution.get("model", str(Model.last_touch)),
+            "half_life_days": attribution.get("half_life_days"),
+        },
+    )
+
+
+@console_view(change=True)
+@require_POST
+def attribution_model_save(request, slug):
+    """The program's attribution model and half-life (program_update, as PATCH /programs)."""
+    program = program_get(workspace=request.workspace, slug=slug)
+    if program is None:
+        raise Http404("no such program")
+    form = _model_form(program, request.POST)
+    if form.is_valid():
+        attribution = {
+            **(program.attribution or {}),
+            "model": form.cleaned_data["model"],
+            "half_life_days": form.cleaned_data["half_life_days"],
+        }
+        if attribution["half_life_days"] is None:
+            attribution.pop("half_life_days")
+        try:
+            program_update(
+                program=program, changes={"attribution": attribution}, actor=actor_of(request)
+            )
+        except (Invalid, Conflict) as refused:
+            messages.error(request, refused.detail)
+        else:
+            messages.success(
+                request,
+                gettext("The program now credits by %(model)s.")
+                % {"model": MODEL_NAMES[Model(form.cleaned_data["model"])]},
+            )
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("console:programs-attribution", slug=slug)
+
+
 @console_view()
 def attribution_page(request, slug):
     program = program_get(workspace=request.workspace, slug=slug)
@@ -140,6 +202,8 @@ def attribution_page(request, slug):
         "form": form,
         "formats": FORMATS,
         "found": found,
+        "model_form": _model_form(program),
+        "can_change": can_change(request),
         "models": [
             {
                 "key": model,
@@ -172,4 +236,9 @@ def attribution_page(request, slug):
 
 urlpatterns = [
     path("programs/<slug:slug>/attribution/", attribution_page, name="programs-attribution"),
+    path(
+        "programs/<slug:slug>/attribution/model",
+        attribution_model_save,
+        name="programs-attribution-model",
+    ),
 ]
