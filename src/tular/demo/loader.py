@@ -63,6 +63,7 @@ from tular.demo.data import (
     Person,
     idr,
 )
+from tular.demo.enablement import make_enablement
 from tular.demo.insight import make_insight
 from tular.demo.partners import make_partner_channel
 from tular.demo.pipeline import make_leads
@@ -125,6 +126,7 @@ def load_demo(*, workspace) -> str:
                 workspace=workspace, programs=programs, manager=manager, now=now, rng=rng
             )
             referrals, sales = referrals + won, sales + won
+            make_enablement(programs=programs, manager=manager)
     except _AlreadyThere:  # another loader won the race between the check and the insert
         return _already_loaded(workspace, _existing_demo_programs(workspace))
     rollup_rebuild(
