@@ -27,6 +27,7 @@ from tular.api.insight import router as insight_router
 from tular.api.insight_people import router as insight_people_router
 from tular.api.metrics import router as metrics_router
 from tular.api.partner_members import router as partner_members_router
+from tular.api.partner_performance import router as partner_performance_router
 from tular.api.partners import router as partners_router
 from tular.api.recognition import router as recognition_router
 from tular.api.support import router as support_router
@@ -65,5 +66,6 @@ api.add_router("", attribution_router)
 api.add_router("/deals", deals_router)
 api.add_router("", partners_router)
 api.add_router("", partner_members_router)
+api.add_router("", partner_performance_router)
 api.add_router("/tickets", support_router)
 api.add_router("", enablement_router)

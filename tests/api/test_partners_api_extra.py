@@ -1,4 +1,5 @@
-"""/api/v1/partners/{id}/members: add (and invite), list, invite again, remove."""
+"""/api/v1/partners/{id}/members (add and invite, list, invite again, remove) and
+/api/v1/partner-performance."""
 
 from tests.helpers import assert_problem
 from tests.partners.conftest import RESELLER_BODY  # noqa: F401 - the program's shape
@@ -69,3 +70,28 @@ def test_invite_again_and_remove(api, partner):
     assert_problem(api.request("DELETE", f"{url}/{other['id']}"), 404)
     assert_problem(api.request("DELETE", f"{url}/{owner['id']}"), 409)  # the last owner stays
     assert member_accounts(email_normalised="rina@mitra.example") == {}
+
+
+def test_partner_performance_for_a_period(api, partner, reseller_program):
+    from tests.deals.conftest import register
+    from tular.deals.models import Deal
+    from tular.referrals.deals import deal_close
+
+    won = register(reseller_program, partner, domain="maju.co.id").deal
+    lost = register(reseller_program, partner, domain="lain.co.id", contact_email="a@lain.co.id")
+    deal_close(deal=won, status="won", value=10_000_000_000)
+    deal_close(deal=Deal.objects.get(pk=lost.deal.pk), status="lost")
+    body = api.get("/api/v1/partner-performance?program=mitra").json()
+    assert body["currency"] == "IDR" and body["revenue"] == 10_000_000_000
+    [row] = body["partners"]
+    assert (row["partner_id"], row["won"], row["lost"], row["win_rate"]) == (
+        str(partner.pk),
+        1,
+        1,
+        0.5,
+    )
+    assert body["top_share"] == 1.0
+    assert_problem(api.get("/api/v1/partner-performance?program=nope"), 404)
+    assert_problem(
+        api.get("/api/v1/partner-performance?program=mitra&from=2026-05-02&to=2026-05-01"), 422
+    )
