@@ -185,3 +185,47 @@ def test_performance_counts_revenue_and_wins(workspace, reseller_program, partne
         end=now + timedelta(seconds=1),
     )
     assert figures[partner.pk] == Performance(revenue=25 * RP, wins=2, tenure_months=0)
+
+
+def test_certificates_of_counting_modules_move_a_partner_up(
+    reseller_program, partner, tiers, frozen_clock
+):
+    from tular.enablement.services import module_complete, module_save
+    from tular.partners.tiers import tier_progress
+
+    tier_rule_create(tier=tiers["Silver"], min_certifications=2, window_months=12)
+    actor = Actor.system()
+    counting = [
+        module_save(
+            program=reseller_program,
+            title=f"Produk {n}",
+            counts_toward_tier=True,
+            published=True,
+            actor=actor,
+        )
+        for n in (1, 2)
+    ]
+    other = module_save(program=reseller_program, title="Etika", published=True, actor=actor)
+    module_complete(module=counting[0], participant=partner)
+    module_complete(module=other, participant=partner)  # a certificate that does not count
+    tiers_review()
+    partner.refresh_from_db()
+    assert partner.tier == tiers["Registered"]
+    progress = tier_progress(participant=partner)
+    [path] = progress.paths
+    [condition] = path.conditions
+    assert (progress.next, condition.field, condition.have, condition.need) == (
+        tiers["Silver"],
+        "min_certifications",
+        1,
+        2,
+    )
+    module_complete(module=counting[1], participant=partner)
+    tiers_review()
+    partner.refresh_from_db()
+    assert partner.tier == tiers["Silver"]
+    # a year and a day later the certificates are out of the window
+    frozen_clock.advance(days=367)
+    tiers_review()
+    partner.refresh_from_db()
+    assert partner.tier == tiers["Registered"]

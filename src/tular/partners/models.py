@@ -98,6 +98,11 @@ class TierRule(models.Model):
     min_tenure_months = models.PositiveSmallIntegerField(
         _("partner for at least (months)"), null=True, blank=True
     )
+    # Certificates of training modules that count toward tiers (tular.enablement), earned in
+    # the window.
+    min_certifications = models.PositiveSmallIntegerField(
+        _("certificates at least"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
 
     class Meta:

@@ -23,6 +23,7 @@ from django.db.models import Count, Q, Sum
 
 from tular.core import clock
 from tular.core.errors import FieldConflict, Invalid
+from tular.enablement.services import certificates_count
 from tular.participants.models import Participant
 from tular.partners.models import (
     PartnerProfile,
@@ -133,6 +134,7 @@ def tier_rule_create(
     min_revenue: int | None = None,
     min_wins: int | None = None,
     min_tenure_months: int | None = None,
+    min_certifications: int | None = None,
     window_months: int = 12,
     actor: Actor | None = None,
 ) -> TierRule:
@@ -142,6 +144,7 @@ def tier_rule_create(
         "min_revenue": min_revenue,
         "min_wins": min_wins,
         "min_tenure_months": min_tenure_months,
+        "min_certifications": min_certifications,
     }
     if all(value is None for value in values.values()):
         raise Invalid(["min_revenue"], "a rule needs at least one condition")
@@ -253,6 +256,8 @@ class Performance:
     revenue: int  # net sales in the program currency, minor units
     wins: int
     tenure_months: int
+    # certificates of training modules that count toward tiers, earned in the window
+    certifications: int = 0
 
 
 def months_between(start: datetime, end: datetime) -> int:
@@ -298,29 +303,30 @@ def performance_of(
     joined = dict(
         Participant.objects.filter(pk__in=participant_ids).values_list("pk", "created_at")
     )
+    certified = certificates_count(participant_ids=participant_ids, since=start)
     return {
         pk: Performance(
             revenue=revenue.get(pk, 0),
             wins=wins.get(pk, 0),
             tenure_months=months_between(joined[pk], end),
+            certifications=certified.get(pk, 0),
         )
         for pk in participant_ids
     }
 
 
-# A rule's conditions: (the rule's field, the check). Certifications (a training module's
-# certificate counted toward a tier) add a field on TierRule, a figure on Performance and one
-# entry here.
+# A rule's conditions: (the rule's field, the check).
 CONDITIONS: tuple[tuple[str, Callable[[Performance, int], bool]], ...] = (
     ("min_revenue", lambda performance, least: performance.revenue >= least),
     ("min_wins", lambda performance, least: performance.wins >= least),
     ("min_tenure_months", lambda performance, least: performance.tenure_months >= least),
+    ("min_certifications", lambda performance, least: performance.certifications >= least),
 )
 
 
 @dataclass(frozen=True)
 class ConditionProgress:
-    field: str  # a TierRule condition: min_revenue, min_wins, min_tenure_months
+    field: str  # a TierRule condition: min_revenue, min_wins, min_tenure_months, …
     have: int
     need: int
 
@@ -395,6 +401,7 @@ def _figure(performance: Performance, field: str) -> int:
         "min_revenue": performance.revenue,
         "min_wins": performance.wins,
         "min_tenure_months": performance.tenure_months,
+        "min_certifications": performance.certifications,
     }[field]
 
 
@@ -485,4 +492,6 @@ def _rule_words(rule: TierRule) -> str:
         parts.append(f"deals won ≥ {rule.min_wins}")
     if rule.min_tenure_months is not None:
         parts.append(f"partner ≥ {rule.min_tenure_months} months")
+    if rule.min_certifications is not None:
+        parts.append(f"certificates ≥ {rule.min_certifications}")
     return f"{' and '.join(parts)} in {rule.window_months} months → {rule.tier.name}"

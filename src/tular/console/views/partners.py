@@ -150,6 +150,12 @@ class RuleForm(StyledForm, forms.Form):
     min_tenure_months = forms.IntegerField(
         label=gettext_lazy("Partner for at least (months)"), min_value=0, required=False
     )
+    min_certifications = forms.IntegerField(
+        label=gettext_lazy("Certificates at least"),
+        min_value=0,
+        required=False,
+        help_text=gettext_lazy("Of training modules that count toward tiers, in the window."),
+    )
     window_months = forms.IntegerField(
         label=gettext_lazy("Window (months)"), min_value=1, max_value=60, initial=12
     )
@@ -435,6 +441,7 @@ def tier_page(request, slug=None):
                 min_revenue=None if revenue is None else revenue * _minor(program.currency),
                 min_wins=data["min_wins"],
                 min_tenure_months=data["min_tenure_months"],
+                min_certifications=data["min_certifications"],
                 window_months=data["window_months"],
                 actor=actor,
             )
