@@ -97,3 +97,47 @@ def test_a_freed_account_routes_nothing(held, andi):
     deal_reject(deal=held, reason="Existing customer")
     referral = referral_submit(referrer=andi, name="Citra", email="citra@maju.co.id")
     assert Referral.objects.get(pk=referral.pk).participant_id == andi.pk
+
+
+def test_a_sign_up_through_another_partners_link_lands_with_the_holder(
+    workspace, held, sinar, partner_program
+):
+    from tular.referrals.services import track_signup
+
+    cahaya = make_partner(partner_program, "mitra_cahaya", "CV Cahaya")
+    result = track_signup(
+        workspace=workspace,
+        event_id="signup-1",
+        customer_external_id="cus_citra",
+        email="citra@maju.co.id",
+        code=cahaya.code,
+    )
+    assert result.attributed
+    referral = Referral.objects.get(customer_external_id="cus_citra")
+    assert referral.participant_id == sinar.pk
+    mails = {mail.to for mail in OutboundEmail.objects.filter(kind="deal_lead_routed")}
+    assert mails == {"mitra_sinar@mitra.example", "mitra_cahaya@mitra.example"}
+    # another company stays with the link's partner, with nobody told
+    track_signup(
+        workspace=workspace,
+        event_id="signup-2",
+        customer_external_id="cus_budi",
+        email="budi@lain.co.id",
+        code=cahaya.code,
+    )
+    assert Referral.objects.get(customer_external_id="cus_budi").participant_id == cahaya.pk
+    assert OutboundEmail.objects.filter(kind="deal_lead_routed").count() == 2
+
+
+def test_a_customer_programs_sign_up_keeps_its_attribution(workspace, held, andi):
+    from tular.referrals.services import track_signup
+
+    track_signup(
+        workspace=workspace,
+        event_id="signup-3",
+        customer_external_id="cus_citra",
+        email="citra@maju.co.id",
+        code=andi.code,
+    )
+    assert Referral.objects.get(customer_external_id="cus_citra").participant_id == andi.pk
+    assert not OutboundEmail.objects.filter(kind="deal_lead_routed").exists()

@@ -56,6 +56,9 @@ from tular.workspaces.audit import Actor, audit_record
 S = DealStatus
 # Participants that may register deals: partners, and resellers (a partner that resells).
 PARTNER_KINDS = (ParticipantKind.partner, ParticipantKind.reseller)
+# The program kinds whose partners register deals and hold accounts (partners.profiles uses
+# this one list).
+PARTNER_PROGRAMS = ("reseller", "technology_partner", "service_partner")
 MAX_VALUE = 10**15
 MAX_EXTEND_DAYS = 365
 # The statuses that close a deal for good: an extension of one of these is a 409.

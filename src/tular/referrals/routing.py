@@ -5,9 +5,10 @@ are told by e-mail. The sender is never told who holds the account.
 
 `referral_submit` (referrals.pipeline) asks `lead_route` before it writes the lead and, when
 routed, writes the lead in the holder's name and program and calls `lead_routed_tell` inside
-its transaction (the e-mails are outbox rows: a rollback sends nothing). Tracked sign-ups
-(`track_signup`) are not routed: a customer who arrived through a referral link is that
-referrer's by attribution.
+its transaction (the e-mails are outbox rows: a rollback sends nothing). A tracked sign-up
+(`track_signup`) through a partner's link in a partner program is routed the same way when the
+holder is a partner of that program ("another partner's link"); a sign-up in a customer program
+stays with its referrer by attribution.
 """
 
 from __future__ import annotations

@@ -15,11 +15,12 @@ from django.db.models import Sum
 from tular.core import clock
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict, Invalid, NotFound
+from tular.deals.services import PARTNER_PROGRAMS
 from tular.participants.codes import normalise_code
 from tular.participants.models import Participant
 from tular.participants.services import normalise_email, participant_enrol
 from tular.programs.rules import Trigger
-from tular.referrals import reads, webhook_events
+from tular.referrals import reads, routing, webhook_events
 from tular.referrals.events import once, unique_row
 from tular.referrals.models import Conversion, ConversionKind, Referral, ReferralStatus
 from tular.referrals.results import (
@@ -153,6 +154,19 @@ def track_click(
 # ---------------------------------------------------------------- sign-up
 
 
+def _routed_signup(*, participant, email_normalised: str) -> routing.Routed | None:
+    """A sign-up through a partner's link whose company another partner of the same program
+    holds by an active deal registration goes to the holder (R32: "another partner's link").
+    Only in partner programs (no query elsewhere); a holder in another program leaves the
+    sign-up with the link's referrer (its attribution), as does a customer program."""
+    if participant.program.kind not in PARTNER_PROGRAMS:
+        return None
+    routed = routing.lead_route(referrer=participant, email_normalised=email_normalised)
+    if routed is None or routed.holder.program_id != participant.program_id:
+        return None
+    return routed
+
+
 def track_signup(
     *,
     workspace,
@@ -194,8 +208,11 @@ def track_signup(
         return _signup_result(*_refer(participant=participant, click=click, at=at))
 
     def _refer(*, participant, click, at):
-        program = participant.program
         email_normalised = normalise_email(email)
+        routed = _routed_signup(participant=participant, email_normalised=email_normalised)
+        if routed is not None:  # another partner's deal protects the customer's company
+            participant = routed.holder
+        program = participant.program
         flagged = is_self_referral(
             participant=participant,
             email_normalised=email_normalised,
@@ -226,6 +243,8 @@ def track_signup(
         rows.insert(Referral, [referral])  # no post_save: the day is announced here
         figures_changed(program_id=program.pk, moments=[at])
         webhook_events.referral_created(referral)
+        if routed is not None:
+            routing.lead_routed_tell(referral=referral, routed=routed)
         rewards = rewards_grant(
             referral=referral, occurrence=signup_occurrence(program=program, at=at)
         )
