@@ -6,8 +6,10 @@ e-mail, its button opens their program."""
 import re
 import time
 
+import httpx
+
 from tests.browser import TIMEOUT_MS
-from tests.e2e.conftest import launch, stop
+from tests.e2e.conftest import launch, run_tular, stop
 from tests.e2e.console import DESKTOP, MANAGER_EMAIL, MANAGER_PASSWORD, new_tab, sign_in, watch
 from tests.messaging.conftest import SmtpServer
 
@@ -83,3 +85,14 @@ def origin(tab) -> str:
     """The scheme and host the tab is on: links in e-mails use the public address `up` gives
     (http://localhost:PORT), and a session belongs to the host it was opened on."""
     return re.match(r"https?://[^/]+", tab.url)[0]
+
+
+def secret_key_client(running) -> httpx.Client:
+    """An HTTP client of the running server with a new secret key (`tular apikey create`, as
+    an operator makes one), for the API calls a shop's backend or CRM would make."""
+    created = run_tular(running.env, "apikey", "create", "--name", "crm")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip().splitlines()[-1]
+    return httpx.Client(
+        base_url=running.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    )

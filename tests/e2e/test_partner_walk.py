@@ -11,11 +11,15 @@ the portal is used in Chromium at phone size, in Indonesian."""
 
 import re
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import run_tular
-from tests.e2e.portal import PORTAL_LINK, demo_with_mail, phone_tab, wait_for_mail
+from tests.e2e.portal import (
+    PORTAL_LINK,
+    demo_with_mail,
+    phone_tab,
+    secret_key_client,
+    wait_for_mail,
+)
 from tests.e2e.test_portal_walk import SCREENSHOTS
 
 PROGRAM = "mitra-reseller"
@@ -32,13 +36,7 @@ def demo(module_env, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(demo):
-    running, _smtp = demo
-    created = run_tular(running.env, "apikey", "create", "--name", "crm")
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.strip().splitlines()[-1]
-    with httpx.Client(
-        base_url=running.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
-    ) as client:
+    with secret_key_client(demo[0]) as client:
         yield client
 
 

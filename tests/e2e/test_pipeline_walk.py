@@ -13,13 +13,18 @@ screenshots and the accessibility check of the form and the leads page use the s
 import re
 import time
 
-import httpx
 import pytest
 
 from tests.browser import TIMEOUT_MS
-from tests.e2e.conftest import run_tular
 from tests.e2e.console import DESKTOP, watch
-from tests.e2e.portal import PHONE, demo_with_mail, origin, phone_tab, wait_for_mail
+from tests.e2e.portal import (
+    PHONE,
+    demo_with_mail,
+    origin,
+    phone_tab,
+    secret_key_client,
+    wait_for_mail,
+)
 from tests.e2e.test_console_a11y import blocking_violations
 from tests.e2e.test_portal_walk import SCREENSHOTS
 
@@ -55,13 +60,7 @@ def demo(module_env, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def api(demo):
-    running, _smtp = demo
-    created = run_tular(running.env, "apikey", "create", "--name", "crm")
-    assert created.returncode == 0, created.stderr
-    key = created.stdout.strip().splitlines()[-1]
-    with httpx.Client(
-        base_url=running.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
-    ) as client:
+    with secret_key_client(demo[0]) as client:
         yield client
 
 

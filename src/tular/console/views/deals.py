@@ -165,6 +165,18 @@ def _back(request, deal: Deal):
     return redirect("console:deals")
 
 
+def _attempt(request, deal: Deal, run, told):
+    """Run a service for the deal's page: its refusal (422, 409) as an error message, else
+    `told(result)` as a success message; back to where the manager was."""
+    try:
+        result = run()
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(request, told(result))
+    return _back(request, deal)
+
+
 @console_view(change=True)
 @require_POST
 def deal_approve_view(request, deal_id):
@@ -210,22 +222,20 @@ def deal_extend_view(request, deal_id):
         days = int(raw) if raw else None
     except ValueError:
         days = -1  # refused by the service with its message
-    try:
-        extended = services.deal_extend(
+    return _attempt(
+        request,
+        deal,
+        lambda: services.deal_extend(
             deal=deal,
             days=days,
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
-        )
-    except (Invalid, Conflict) as refused:
-        messages.error(request, refused.detail)
-    else:
-        messages.success(
-            request,
+        ),
+        lambda extended: (
             _("%(company)s is protected until %(date)s.")
-            % {"company": deal.company, "date": extended.expires_at.strftime("%Y-%m-%d")},
-        )
-    return _back(request, deal)
+            % {"company": deal.company, "date": extended.expires_at.strftime("%Y-%m-%d")}
+        ),
+    )
 
 
 @console_view(change=True)
@@ -243,35 +253,34 @@ def deal_close_view(request, deal_id):
             messages.error(request, refused.messages[0])
             return _back(request, deal)
     customer = (request.POST.get("customer_external_id") or "").strip() or None
-    try:
-        closed = deal_close(
+
+    def told(closed) -> str:
+        if status != DealStatus.won:
+            return _("%(company)s is lost.") % {"company": deal.company}
+        earned = [
+            format_money(reward.amount, reward.currency, _locale())
+            for reward in closed.rewards
+            if reward.amount is not None and reward.participant_id == deal.partner_id
+        ]
+        return _("%(company)s is won: %(partner)s earns %(amount)s.") % {
+            "company": deal.company,
+            "partner": deal.partner.name or deal.partner.email,
+            "amount": " + ".join(earned) or "—",
+        }
+
+    return _attempt(
+        request,
+        deal,
+        lambda: deal_close(
             deal=deal,
             status=status or "",
             value=value,
             customer_external_id=customer if status == DealStatus.won else None,
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
-        )
-    except (Invalid, Conflict) as refused:
-        messages.error(request, refused.detail)
-    else:
-        earned = [
-            format_money(reward.amount, reward.currency, _locale())
-            for reward in closed.rewards
-            if reward.amount is not None and reward.participant_id == deal.partner_id
-        ]
-        messages.success(
-            request,
-            _("%(company)s is won: %(partner)s earns %(amount)s.")
-            % {
-                "company": deal.company,
-                "partner": deal.partner.name or deal.partner.email,
-                "amount": " + ".join(earned) or "—",
-            }
-            if status == DealStatus.won
-            else _("%(company)s is lost.") % {"company": deal.company},
-        )
-    return _back(request, deal)
+        ),
+        told,
+    )
 
 
 @console_view(change=True)
@@ -281,26 +290,22 @@ def deal_dispute_decide_view(request, deal_id):
     the API's dispute/decide)."""
     deal = _deal_or_404(request, deal_id)
     uphold = request.POST.get("decision") == "uphold"
-    try:
-        services.deal_dispute_decide(
+    return _attempt(
+        request,
+        deal,
+        lambda: services.deal_dispute_decide(
             deal=deal,
             uphold=uphold,
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
-        )
-    except (Invalid, Conflict) as refused:
-        messages.error(request, refused.detail)
-    else:
-        messages.success(
-            request,
-            (
-                _("The dispute is upheld: %(company)s is approved for this partner.")
-                if uphold
-                else _("The dispute is dismissed.")
-            )
-            % {"company": deal.company},
-        )
-    return _back(request, deal)
+        ),
+        lambda _decided: (
+            _("The dispute is upheld: %(company)s is approved for this partner.")
+            % {"company": deal.company}
+            if uphold
+            else _("The dispute is dismissed.")
+        ),
+    )
 
 
 urlpatterns = [
