@@ -223,3 +223,11 @@ def test_update_and_finish(partner, frozen_clock):
     assert done.link.code == code
     assert AuditEntry.objects.filter(action="activity.update").count() == 2
     assert list(activities_of(workspace=partner.workspace, participant=partner)) == [done]
+
+
+def test_a_deleted_partner_takes_its_activities_and_codes_along(client, partner):
+    activity = webinar(partner)
+    visit(client, activity.link.code)
+    partner.delete()
+    assert not CoMarketingActivity.objects.exists()
+    assert not CampaignCode.objects.exists() and not Click.objects.exists()

@@ -253,7 +253,7 @@ class CoMarketingActivity(models.Model):
         _("status"), max_length=8, choices=ActivityStatus.choices, default=ActivityStatus.planned
     )
     link = models.OneToOneField(
-        CampaignCode, on_delete=models.PROTECT, related_name="activity", verbose_name=_("code")
+        CampaignCode, on_delete=models.CASCADE, related_name="activity", verbose_name=_("code")
     )
     created_at = models.DateTimeField(_("created at"), default=clock.now)
     updated_at = models.DateTimeField(_("updated at"), default=clock.now)

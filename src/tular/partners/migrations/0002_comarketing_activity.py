@@ -75,7 +75,7 @@ class Migration(migrations.Migration):
                 (
                     "link",
                     models.OneToOneField(
-                        on_delete=django.db.models.deletion.PROTECT,
+                        on_delete=django.db.models.deletion.CASCADE,
                         related_name="activity",
                         to="participants.campaigncode",
                         verbose_name="code",
