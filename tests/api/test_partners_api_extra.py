@@ -1,14 +1,32 @@
 """/api/v1/partners/{id}/members (add and invite, list, invite again, remove) and
 /api/v1/partner-performance."""
 
+import pytest
+
 from tests.helpers import assert_problem
-from tests.partners.conftest import RESELLER_BODY  # noqa: F401 - the program's shape
+from tests.partners.conftest import RESELLER_BODY
 from tular.messaging.models import OutboundEmail
 from tular.participants.services import participant_enrol
 from tular.partners.models import PartnerMember
+from tular.partners.profiles import partner_profile_save
 from tular.portal.access import member_accounts
+from tular.programs.services import program_create, program_validate
 
-pytest_plugins = ["tests.partners.conftest"]
+
+@pytest.fixture
+def reseller_program(workspace):
+    return program_create(workspace=workspace, config=program_validate(RESELLER_BODY))
+
+
+@pytest.fixture
+def partner(reseller_program):
+    participant, _created = participant_enrol(
+        program=reseller_program, email="owner@mitra.example", name="PT Mitra Jaya", kind="partner"
+    )
+    partner_profile_save(
+        participant=participant, legal_name="PT Mitra Jaya Abadi", partner_type="reseller"
+    )
+    return participant
 
 
 def test_a_member_is_added_invited_and_can_sign_in(api, partner):
