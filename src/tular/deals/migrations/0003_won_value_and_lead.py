@@ -5,33 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deals', '0002_disputes'),
-        ('participants', '0008_participant_tier'),
-        ('programs', '0007_partner_tier'),
-        ('referrals', '0005_insight'),
-        ('workspaces', '0006_sign_in_failures'),
+        ("deals", "0002_disputes"),
+        ("participants", "0008_participant_tier"),
+        ("programs", "0007_partner_tier"),
+        ("referrals", "0005_insight"),
+        ("workspaces", "0006_sign_in_failures"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deal',
-            name='referral',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='deals', to='referrals.referral', verbose_name='lead'),
+            model_name="deal",
+            name="referral",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="deals",
+                to="referrals.referral",
+                verbose_name="lead",
+            ),
         ),
         migrations.AddField(
-            model_name='deal',
-            name='won_currency',
-            field=models.CharField(blank=True, default='', max_length=3, verbose_name='won currency'),
+            model_name="deal",
+            name="won_currency",
+            field=models.CharField(
+                blank=True, default="", max_length=3, verbose_name="won currency"
+            ),
         ),
         migrations.AddField(
-            model_name='deal',
-            name='won_value',
-            field=models.BigIntegerField(blank=True, null=True, verbose_name='won value'),
+            model_name="deal",
+            name="won_value",
+            field=models.BigIntegerField(blank=True, null=True, verbose_name="won value"),
         ),
         migrations.AddConstraint(
-            model_name='deal',
-            constraint=models.CheckConstraint(condition=models.Q(('won_value__isnull', True), ('won_value__gt', 0), _connector='OR'), name='deal_won_value_positive'),
+            model_name="deal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("won_value__isnull", True), ("won_value__gt", 0), _connector="OR"
+                ),
+                name="deal_won_value_positive",
+            ),
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partners', '0002_comarketing_activity'),
+        ("partners", "0002_comarketing_activity"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='tierrule',
-            name='min_certifications',
-            field=models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='certificates at least'),
+            model_name="tierrule",
+            name="min_certifications",
+            field=models.PositiveSmallIntegerField(
+                blank=True, null=True, verbose_name="certificates at least"
+            ),
         ),
     ]
