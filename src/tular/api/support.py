@@ -17,6 +17,7 @@ from pydantic import BaseModel, StringConstraints
 from tular.api.pagination import AFTER_DESCRIPTION, PageQuery, page_of, paginate
 from tular.core.errors import Invalid, NotFound
 from tular.core.schemas import Strict
+from tular.participants.services import partner_for
 from tular.programs.services import program_named_in_body
 from tular.support import services
 from tular.support.models import (
@@ -185,7 +186,7 @@ def _actor(request) -> Actor:
 )
 def open_ticket(request, payload: TicketIn):
     program = program_named_in_body(workspace=request.workspace, slug=payload.program)
-    partner = services.partner_for(program=program, external_id=payload.partner_external_id)
+    partner = partner_for(program=program, external_id=payload.partner_external_id)
     contact = payload.contact or TicketContactIn()
     ticket = services.ticket_open(
         participant=partner,

@@ -47,7 +47,8 @@ from tular.deals.models import (
     DealStatus,
     DisputeStatus,
 )
-from tular.participants.models import Participant, ParticipantKind
+from tular.participants.models import PARTNER_KINDS, Participant
+from tular.participants.services import partner_for
 from tular.programs.models import Program
 from tular.webhooks import events
 from tular.webhooks.services import webhook_emit
@@ -55,7 +56,6 @@ from tular.workspaces.audit import Actor, audit_record
 
 S = DealStatus
 # Participants that may register deals: partners, and resellers (a partner that resells).
-PARTNER_KINDS = (ParticipantKind.partner, ParticipantKind.reseller)
 # The program kinds whose partners register deals and hold accounts (partners.profiles uses
 # this one list).
 PARTNER_PROGRAMS = ("reseller", "technology_partner", "service_partner")
@@ -157,18 +157,6 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 
 # ---------------------------------------------------------------- lookups
-
-
-def partner_for(*, program: Program, external_id: str) -> Participant:
-    """The partner a request names by its external id in the program; 404 when unknown."""
-    partner = Participant.objects.filter(
-        program=program, external_id=external_id, kind__in=PARTNER_KINDS
-    ).first()
-    if partner is None:
-        raise NotFound(
-            _("No partner with that id in program %(program)s.") % {"program": program.slug}
-        )
-    return partner
 
 
 def deal_get(*, workspace, deal_id) -> Deal | None:

@@ -17,6 +17,10 @@ class ParticipantKind(models.TextChoices):
     alumni = "alumni", _("alumnus")
 
 
+# The kinds that are partners of a partner program (deal registration, tiers, support).
+PARTNER_KINDS = (ParticipantKind.partner, ParticipantKind.reseller)
+
+
 class Participant(models.Model):
     """Someone who refers: a customer, partner, affiliate, employee… in one program."""
 

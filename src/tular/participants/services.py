@@ -2,11 +2,12 @@
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from email_validator import EmailNotValidError, validate_email
 
-from tular.core.errors import Conflict, FieldConflict, Invalid
+from tular.core.errors import Conflict, FieldConflict, Invalid, NotFound
 from tular.participants.codes import CUSTOM_CODE, generate_code, normalise_code
-from tular.participants.models import CampaignCode, Participant, ParticipantKind
+from tular.participants.models import PARTNER_KINDS, CampaignCode, Participant, ParticipantKind
 from tular.programs.models import Program
 from tular.workspaces.audit import Actor, audit_record
 
@@ -247,3 +248,16 @@ def participants_set_language(*, workspace, email_normalised: str, language: str
         .exclude(locale=language)
         .update(locale=language)
     )
+
+
+def partner_for(*, program: Program, external_id: str) -> Participant:
+    """The partner a request names by its external id in the program (deals, tickets); 404
+    when unknown."""
+    partner = Participant.objects.filter(
+        program=program, external_id=external_id, kind__in=PARTNER_KINDS
+    ).first()
+    if partner is None:
+        raise NotFound(
+            _("No partner with that id in program %(program)s.") % {"program": program.slug}
+        )
+    return partner

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from tular.core import clock
 from tular.core.errors import Conflict, FieldConflict, Invalid
 from tular.deals.services import PARTNER_PROGRAMS
-from tular.participants.models import Participant
+from tular.participants.models import PARTNER_KINDS, Participant
 from tular.participants.services import normalise_email
 from tular.participants.signin import portal_invite
 from tular.partners.models import MemberRole, PartnerMember, PartnerProfile, PartnerType
@@ -22,7 +22,6 @@ from tular.workspaces.audit import Actor, audit_record
 
 # The programs that have partners, and the participant kinds that are partners.
 PARTNER_PROGRAM_KINDS = PARTNER_PROGRAMS
-PARTNER_KINDS = ("partner", "reseller")
 # Program kind → the partner type a new profile gets when nobody says.
 DEFAULT_PARTNER_TYPE = {
     "reseller": PartnerType.reseller,

@@ -29,7 +29,7 @@ from tular.core import clock
 from tular.core.errors import Conflict, Invalid, NotFound
 from tular.core.ids import parse_uuid
 from tular.messaging.services import email_language, email_send
-from tular.participants.models import Participant, ParticipantKind
+from tular.participants.models import Participant
 from tular.participants.signin import language_of_person
 from tular.support.models import (
     BODY_MAX,
@@ -49,7 +49,6 @@ S = TicketStatus
 # Who may be assigned a ticket: the members who may answer it in the console.
 ASSIGNABLE_ROLES = (Role.OWNER, Role.MANAGER)
 # Who may open a ticket through the API: partners, and resellers (as deal registration).
-PARTNER_KINDS = (ParticipantKind.partner, ParticipantKind.reseller)
 FALLBACK_BASE = "http://localhost:8000"
 EMAIL_KIND = "support_ticket"
 
@@ -110,18 +109,6 @@ def _choice(value: str, choices, field: str) -> str:
 
 
 # ---------------------------------------------------------------- lookups
-
-
-def partner_for(*, program, external_id: str) -> Participant:
-    """The partner a request names by its external id in the program; 404 when unknown."""
-    partner = Participant.objects.filter(
-        program=program, external_id=external_id, kind__in=PARTNER_KINDS
-    ).first()
-    if partner is None:
-        raise NotFound(
-            _("No partner with that id in program %(program)s.") % {"program": program.slug}
-        )
-    return partner
 
 
 def ticket_get(*, workspace, ticket_id) -> Ticket | None:
