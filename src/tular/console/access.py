@@ -18,11 +18,13 @@ import zoneinfo
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from tular.core.errors import Conflict, Invalid
 from tular.workspaces.audit import Actor
 from tular.workspaces.models import Membership, Role, UserPreference
 
@@ -122,3 +124,16 @@ def console_view(*, change: bool = False, owner: bool = False, always_change: bo
         return wrapped
 
     return decorate
+
+
+def attempt(request, run, *, told, back):
+    """Run a console action's service: its refusal (422, 409) becomes an error message, its
+    result `told(result)` (or the text `told`) a success message; then `back` (a redirect to
+    where the manager was). One way for every POST button of the console."""
+    try:
+        result = run()
+    except (Invalid, Conflict) as refused:
+        messages.error(request, refused.detail)
+    else:
+        messages.success(request, told(result) if callable(told) else told)
+    return back

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tular.console.access import actor_of, can_change, console_view
+from tular.console.access import actor_of, attempt, can_change, console_view
 from tular.console.views.programs.forms import parse_money
 from tular.core import clock
 from tular.core.errors import Conflict, Invalid
@@ -165,18 +165,6 @@ def _back(request, deal: Deal):
     return redirect("console:deals")
 
 
-def _attempt(request, deal: Deal, run, told):
-    """Run a service for the deal's page: its refusal (422, 409) as an error message, else
-    `told(result)` as a success message; back to where the manager was."""
-    try:
-        result = run()
-    except (Invalid, Conflict) as refused:
-        messages.error(request, refused.detail)
-    else:
-        messages.success(request, told(result))
-    return _back(request, deal)
-
-
 @console_view(change=True)
 @require_POST
 def deal_approve_view(request, deal_id):
@@ -222,19 +210,19 @@ def deal_extend_view(request, deal_id):
         days = int(raw) if raw else None
     except ValueError:
         days = -1  # refused by the service with its message
-    return _attempt(
+    return attempt(
         request,
-        deal,
         lambda: services.deal_extend(
             deal=deal,
             days=days,
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
         ),
-        lambda extended: (
+        told=lambda extended: (
             _("%(company)s is protected until %(date)s.")
             % {"company": deal.company, "date": extended.expires_at.strftime("%Y-%m-%d")}
         ),
+        back=_back(request, deal),
     )
 
 
@@ -268,9 +256,8 @@ def deal_close_view(request, deal_id):
             "amount": " + ".join(earned) or "—",
         }
 
-    return _attempt(
+    return attempt(
         request,
-        deal,
         lambda: deal_close(
             deal=deal,
             status=status or "",
@@ -279,7 +266,8 @@ def deal_close_view(request, deal_id):
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
         ),
-        told,
+        told=told,
+        back=_back(request, deal),
     )
 
 
@@ -290,21 +278,21 @@ def deal_dispute_decide_view(request, deal_id):
     the API's dispute/decide)."""
     deal = _deal_or_404(request, deal_id)
     uphold = request.POST.get("decision") == "uphold"
-    return _attempt(
+    return attempt(
         request,
-        deal,
         lambda: services.deal_dispute_decide(
             deal=deal,
             uphold=uphold,
             reason=request.POST.get("reason", "")[:1000],
             actor=actor_of(request),
         ),
-        lambda _decided: (
+        told=(
             _("The dispute is upheld: %(company)s is approved for this partner.")
             % {"company": deal.company}
             if uphold
             else _("The dispute is dismissed.")
         ),
+        back=_back(request, deal),
     )
 
 

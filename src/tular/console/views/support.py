@@ -16,9 +16,9 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tular.console.access import actor_of, can_change, console_view
+from tular.console.access import actor_of, attempt, can_change, console_view
 from tular.core import clock
-from tular.core.errors import Conflict, Invalid
+from tular.core.errors import Invalid
 from tular.programs.services import programs_filter
 from tular.support import services
 from tular.support.models import BODY_MAX, Side, Ticket, TicketPriority, TicketStatus
@@ -200,26 +200,24 @@ def assign(request, ticket_id):
 @require_POST
 def close(request, ticket_id):
     ticket = _ticket_or_404(request, ticket_id)
-    try:
-        services.ticket_close(ticket=ticket, actor=actor_of(request))
-    except Conflict as refused:
-        messages.error(request, refused.detail)
-    else:
-        messages.success(request, _("The ticket is closed."))
-    return _back(ticket)
+    return attempt(
+        request,
+        lambda: services.ticket_close(ticket=ticket, actor=actor_of(request)),
+        told=_("The ticket is closed."),
+        back=_back(ticket),
+    )
 
 
 @console_view(change=True)
 @require_POST
 def reopen(request, ticket_id):
     ticket = _ticket_or_404(request, ticket_id)
-    try:
-        services.ticket_reopen(ticket=ticket, actor=actor_of(request))
-    except Conflict as refused:
-        messages.error(request, refused.detail)
-    else:
-        messages.success(request, _("The ticket is open again."))
-    return _back(ticket)
+    return attempt(
+        request,
+        lambda: services.ticket_reopen(ticket=ticket, actor=actor_of(request)),
+        told=_("The ticket is open again."),
+        back=_back(ticket),
+    )
 
 
 urlpatterns = [
