@@ -184,13 +184,13 @@ def test_other_attribution_models_are_stored_as_sent(api, program):
         assert stored()["attribution"] == attribution
 
 
-def test_the_openapi_says_the_attribution_model_is_not_applied_yet(api):
+def test_the_openapi_says_how_the_attribution_model_splits_commission(api):
     schema = api.get("/api/v1/openapi.json").json()
     description = schema["components"]["schemas"]["Attribution"]["properties"]["model"][
         "description"
     ]
-    assert "today every conversion is credited last-touch" in description
-    assert "partner-channel" in description
+    assert "split at grant time" in description
+    assert "/api/v1/attribution/compare" in description
 
 
 def test_a_change_is_audited_with_the_key_and_before_after(api, program):
