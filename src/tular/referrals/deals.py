@@ -30,7 +30,7 @@ from tular.core import clock
 from tular.core.errors import Conflict, Invalid
 from tular.core.money import is_currency
 from tular.deals.models import Deal, DealStatus
-from tular.deals.services import deal_set_status
+from tular.deals.services import MAX_VALUE, deal_set_status
 from tular.participants.services import normalise_email
 from tular.programs.rules import Trigger
 from tular.referrals import webhook_events
@@ -43,10 +43,6 @@ from tular.workspaces.audit import Actor
 
 # The intake of a lead that came from a won deal registration.
 INTAKE = "deal"
-
-# The largest value a deal can be closed at (minor units): the engine's percent of it must
-# stay inside a 64-bit integer.
-MAX_VALUE = 10**15
 
 
 @dataclass(frozen=True)
