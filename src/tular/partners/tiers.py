@@ -13,7 +13,6 @@ to won, falls in the window; tenure counts from the partner's enrolment.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -315,12 +314,12 @@ def performance_of(
     }
 
 
-# A rule's conditions: (the rule's field, the check).
-CONDITIONS: tuple[tuple[str, Callable[[Performance, int], bool]], ...] = (
-    ("min_revenue", lambda performance, least: performance.revenue >= least),
-    ("min_wins", lambda performance, least: performance.wins >= least),
-    ("min_tenure_months", lambda performance, least: performance.tenure_months >= least),
-    ("min_certifications", lambda performance, least: performance.certifications >= least),
+# A rule's conditions: (the rule's field, the Performance figure it is a least value of).
+CONDITIONS: tuple[tuple[str, str], ...] = (
+    ("min_revenue", "revenue"),
+    ("min_wins", "wins"),
+    ("min_tenure_months", "tenure_months"),
+    ("min_certifications", "certifications"),
 )
 
 
@@ -384,10 +383,10 @@ def tier_progress(*, participant: Participant, at: datetime | None = None) -> Ti
             conditions=[
                 ConditionProgress(
                     field=field,
-                    have=_figure(figures[rule.window_months], field),
+                    have=getattr(figures[rule.window_months], figure),
                     need=getattr(rule, field),
                 )
-                for field, _check in CONDITIONS
+                for field, figure in CONDITIONS
                 if getattr(rule, field) is not None
             ],
         )
@@ -396,19 +395,10 @@ def tier_progress(*, participant: Participant, at: datetime | None = None) -> Ti
     return TierProgress(current=current, next=upcoming, paths=paths, by_hand=by_hand)
 
 
-def _figure(performance: Performance, field: str) -> int:
-    return {
-        "min_revenue": performance.revenue,
-        "min_wins": performance.wins,
-        "min_tenure_months": performance.tenure_months,
-        "min_certifications": performance.certifications,
-    }[field]
-
-
 def rule_met(rule: TierRule, performance: Performance) -> bool:
     return all(
-        check(performance, getattr(rule, field))
-        for field, check in CONDITIONS
+        getattr(performance, figure) >= getattr(rule, field)
+        for field, figure in CONDITIONS
         if getattr(rule, field) is not None
     )
 
