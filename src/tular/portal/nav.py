@@ -12,7 +12,6 @@ from tular.portal.refer import shows_leads
 from tular.portal.views.comarketing import comarketing_open_to
 from tular.portal.views.deals import deals_open_to
 from tular.portal.views.enablement import enablement_open_to
-from tular.portal.views.performance import performance_open_to
 from tular.portal.views.support import support_open_to
 
 
@@ -34,7 +33,7 @@ PROGRAM_NAV = [
     # Deal registration: partners of partner programs (portal.views.deals).
     PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
     # The partner's figures and tier progress (portal.views.performance).
-    PortalNavItem(_("Performance"), "portal:performance", "chart-bar", when=performance_open_to),
+    PortalNavItem(_("Performance"), "portal:performance", "chart-bar", when=deals_open_to),
     # Co-marketing activities with their own links: partners of partner programs.
     PortalNavItem(
         _("Co-marketing"), "portal:co-marketing", "speakerphone", when=comarketing_open_to

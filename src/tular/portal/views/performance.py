@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from tular.core import clock
-from tular.deals.models import ACTIVE, Deal, DealStatus
+from tular.deals.models import ACTIVE, Deal
 from tular.partners.performance import partner_figures
 from tular.partners.tiers import tier_progress
 from tular.portal.access import portal_view
@@ -21,20 +21,14 @@ from tular.portal.views.deals import deals_open_to
 WINDOW_DAYS = 365
 
 
-def performance_open_to(participant) -> bool:
-    """Partners of partner programs (the same people as deal registration)."""
-    return deals_open_to(participant)
-
-
 @require_http_methods(["GET", "HEAD"])
 @portal_view(program=True)
 def performance(request, slug: str):
     participant = request.participant
-    if not performance_open_to(participant):
+    if not deals_open_to(participant):  # partners of partner programs, as deal registration
         raise Http404("the performance page is for partners")
     now = clock.now()
     figures = partner_figures(partner=participant, start=now - timedelta(days=WINDOW_DAYS), end=now)
-    deals = Deal.objects.filter(partner=participant)
     return render(
         request,
         "portal/performance/performance.html",
@@ -43,8 +37,7 @@ def performance(request, slug: str):
             "figures": figures,
             "win_percent": None if figures.win_rate is None else round(figures.win_rate * 100),
             "cycle_days": None if figures.cycle_days is None else round(figures.cycle_days),
-            "protected": deals.filter(status__in=ACTIVE).count(),
-            "won_deals": deals.filter(status=DealStatus.won).count(),
+            "protected": Deal.objects.filter(partner=participant, status__in=ACTIVE).count(),
             "progress": tier_progress(participant=participant, at=now),
         },
     )
