@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sql", action="store_true")
     parser.add_argument("--limit", type=int, default=30, help="profile lines (30)")
+    parser.add_argument("--dump", help="with --profile: write each profile to DUMP.<kind>.prof")
     parser.add_argument("--conn-max-age", type=int, help="override CONN_MAX_AGE (experiments)")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
@@ -153,6 +154,8 @@ def main() -> int:
                 profiler = cProfile.Profile()
                 profiler.runcall(lambda one=one: [one() for _ in range(args.n)])
                 stats = pstats.Stats(profiler)
+                if args.dump:
+                    stats.dump_stats(f"{args.dump}.{kind}.prof")
                 stats.sort_stats("cumulative").print_stats(args.limit)
                 stats.sort_stats("tottime").print_stats(args.limit)
             started, cpu = time.perf_counter(), time.process_time()

@@ -136,9 +136,24 @@ def _insert_marks(pairs: list[tuple[uuid.UUID, date]]) -> None:
     if connection.vendor != "postgresql":
         # SQLite serialises writers: the job's delete of a mark cannot fall between this
         # transaction's mark and its commit, so a mark ignored as already there is safe.
-        RollupMark.objects.bulk_create(
-            [RollupMark(program_id=p, day=d) for p, d in pairs], ignore_conflicts=True
-        )
+        # Raw SQL: this runs in every tracked event's transaction, and bulk_create's
+        # compilation measured several times SQLite's work.
+        program = RollupMark._meta.get_field("program_id")
+        values = ", ".join(["(%s, %s)"] * len(pairs))
+        params = [
+            value
+            for p, d in pairs
+            for value in (
+                program.get_db_prep_value(p, connection),
+                connection.ops.adapt_datefield_value(d),
+            )
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT OR IGNORE INTO {RollupMark._meta.db_table} (program_id, day) "  # noqa: S608 - the model's own table
+                f"VALUES {values}",
+                params,
+            )
         return
     # PostgreSQL: insert the new marks, and hold a KEY SHARE lock on the ones already there, so
     # the job's delete of such a mark waits for this transaction's commit and its recompute

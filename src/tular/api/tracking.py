@@ -1,7 +1,6 @@
 """/api/v1/track/*: parse, call the use case in `referrals.services`, shape its result."""
 
 import json
-from dataclasses import asdict
 
 from ninja import Router, Status
 from ninja.responses import NinjaJSONEncoder
@@ -26,8 +25,7 @@ router = Router(tags=["tracking"])
 
 def _answer(result) -> Status:
     """201 on first receipt, 200 for a repeated event_id (with the first result)."""
-    body = asdict(result)
-    body.pop("first_time")
+    body = result.record()  # JSON-safe, without first_time
     return Status(201 if result.first_time else 200, body)
 
 

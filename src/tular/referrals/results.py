@@ -7,7 +7,7 @@ the event had been received before and nothing happened this time.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from uuid import UUID
 
 from tular.core.ids import parse_uuid
@@ -21,9 +21,18 @@ class _Recorded:
     NESTED: dict[str, type] = {}
 
     def record(self) -> dict:
-        data = asdict(self)
-        data.pop("first_time", None)
-        return json_safe(data)
+        """The result as JSON gives it back (ids as strings, lists for tuples), without
+        `first_time`. Written by hand: `asdict` deep-copies every UUID, and this runs twice on
+        every tracked event (the answer and the copy kept for repeats)."""
+        return {name: _plain(getattr(self, name)) for name in self._names() if name != "first_time"}
+
+    @classmethod
+    def _names(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_field_names")
+        if names is None:
+            names = tuple(f.name for f in fields(cls))
+            cls._field_names = names
+        return names
 
     @classmethod
     def from_record(cls, record: dict, *, first_time: bool = False):
@@ -37,6 +46,20 @@ class _Recorded:
         if "first_time" in names:
             values["first_time"] = first_time
         return cls(**values)
+
+
+def _plain(value):
+    if value is None or type(value) in (bool, int, str):
+        return value
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, _Recorded):
+        return value.record()
+    if isinstance(value, str):  # a str enum (a status): its value, as JSON writes it
+        return str.__str__(value)
+    return json_safe(value)
 
 
 @dataclass(frozen=True)

@@ -7,21 +7,85 @@ database spent running it. The values are prepared by the fields themselves
 ORM's; no signal is sent (as with `bulk_create`): callers announce what the rollups need.
 """
 
+from datetime import datetime
 from functools import cache
+from uuid import UUID
 
-from django.db import connection
+from django.db import connection, models
+
+# Fields whose value goes to the database as it is (the ORM's own preparation only checks the
+# type: `to_python` of a str or an int); exact classes, so a subclass keeps the ORM's way.
+_AS_IS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.BooleanField,
+)
+_PLAIN = (str, int, bool)
+
+
+def _preparer(field):
+    """value → database value as `field.get_db_prep_save(field.pre_save(obj, add=True))`
+    gives it, by a shorter way for the common exact field classes and plain values (measured:
+    the ORM's preparation was half of a grant's INSERTs), else by the ORM."""
+    attname = field.attname
+
+    def general(obj):
+        return field.get_db_prep_save(field.pre_save(obj, add=True), connection)
+
+    kind = type(field)
+    if isinstance(field, models.ForeignKey):
+        kind = type(field.target_field)
+        if kind is models.AutoField or kind is models.BigAutoField:
+            kind = models.IntegerField
+    if kind in _AS_IS:
+        text = kind is models.CharField or kind is models.TextField
+
+        def as_is(obj):
+            value = getattr(obj, attname)
+            if value is None or type(value) in _PLAIN or (text and isinstance(value, str)):
+                return value  # a str enum (a status) too: `to_python` keeps it, as the ORM does
+            return general(obj)
+
+        return as_is
+    if kind is models.UUIDField and field.pre_save.__func__ is models.Field.pre_save:
+        native = connection.features.has_native_uuid_field
+
+        def uuid_value(obj):
+            value = getattr(obj, attname)
+            if type(value) is UUID:
+                return value if native else value.hex
+            return None if value is None else general(obj)
+
+        return uuid_value
+    if kind is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        adapt = connection.ops.adapt_datetimefield_value
+
+        def moment(obj):
+            value = getattr(obj, attname)
+            if type(value) is datetime and value.tzinfo is not None:
+                return adapt(value)
+            return general(obj)
+
+        return moment
+    return general
 
 
 @cache
-def _statement(model) -> tuple[str, tuple, str]:
-    """(INSERT … VALUES, the fields given, one row's placeholders); a primary key the database
-    draws (auto-increment) is left out."""
+def _statement(model, vendor: str) -> tuple[str, tuple, str]:
+    """(INSERT … VALUES, one preparer per field given, one row's placeholders); a primary key
+    the database draws (auto-increment) is left out."""
     meta = model._meta
     fields = tuple(field for field in meta.concrete_fields if not field.db_returning)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ", fields, row  # noqa: S608 - the model's own names
+    preparers = tuple(_preparer(field) for field in fields)
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ", preparers, row  # noqa: S608 - the model's own names
 
 
 def insert(model, objects: list, *, returning_pk: bool = False) -> list:
@@ -30,12 +94,8 @@ def insert(model, objects: list, *, returning_pk: bool = False) -> list:
     (INSERT … RETURNING on PostgreSQL and SQLite ≥ 3.35, as `bulk_create` does)."""
     if not objects:
         return objects
-    head, fields, row = _statement(model)
-    params = [
-        field.get_db_prep_save(field.pre_save(obj, add=True), connection)
-        for obj in objects
-        for field in fields
-    ]
+    head, preparers, row = _statement(model, connection.vendor)
+    params = [prepare(obj) for obj in objects for prepare in preparers]
     sql = head + ", ".join([row] * len(objects))
     with connection.cursor() as cursor:
         if returning_pk:

@@ -9,6 +9,7 @@ from django.utils.text import slugify
 
 from tular.core import clock
 from tular.core.errors import Conflict, NotFound
+from tular.core.reads import JoinedRead
 from tular.workspaces.audit import Actor, audit_record
 from tular.workspaces.models import ApiKey, Workspace
 
@@ -131,9 +132,14 @@ def api_key_revoke(
 def api_key_authenticate(raw_key: str) -> ApiKey | None:
     if not raw_key.startswith((SECRET_KEY_PREFIX, PUBLISHABLE_KEY_PREFIX)) or len(raw_key) > 200:
         return None
-    key = (
-        ApiKey.objects.select_related("workspace")
-        .filter(key_hash=hash_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
-    return key
+    key = _key_by_hash(hash_key(raw_key))
+    return key if key is not None and key.revoked_at is None else None
+
+
+# `ApiKey.objects.select_related("workspace").filter(key_hash=...)[:1]` (key_hash is unique),
+# read on every API request: the ORM compiled it in about a fifth of a tracked sale's CPU.
+_key_by_hash = JoinedRead(
+    (("k", ApiKey, None), ("w", Workspace, ApiKey._meta.get_field("workspace"))),
+    where=("key_hash",),
+    inner=("workspace",),
+)
