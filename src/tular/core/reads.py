@@ -56,12 +56,17 @@ class JoinedRead:
             f"SELECT {', '.join(columns)} FROM {quote(first._meta.db_table)} "  # noqa: S608 - the models' own tables
             f"{self.parts[0][0]} {' '.join(joins)} WHERE {conditions} LIMIT 1"
         )
-        return sql, parts
+        keys = tuple(first._meta.get_field(name) for name in self.where)
+        return sql, parts, keys
 
     def __call__(self, *params):
-        sql, parts = self.plan(connection.vendor)
+        sql, parts, keys = self.plan(connection.vendor)
+        params = [
+            value if type(value) in (int, str) else key.get_db_prep_value(value, connection)
+            for key, value in zip(keys, params, strict=True)
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
         if not rows:
             return None

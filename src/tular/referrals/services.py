@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from tular.core import clock
+from tular.core import clock, rows
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict, Invalid, NotFound
 from tular.deals.services import PARTNER_PROGRAMS
@@ -31,7 +31,6 @@ from tular.referrals.results import (
     SaleResult,
     SignupResult,
 )
-from tular.rewards import rows
 from tular.rewards.engine import Occurrence
 from tular.rewards.models import Reward
 from tular.rewards.reversals import reverse_for_cancel, reverse_for_refund

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Sum
 
-from tular.core import clock
-from tular.rewards import rows
+from tular.core import clock, rows
 from tular.rewards.models import Account, LedgerEntry, LedgerTransaction
 
 PARTICIPANT_ACCOUNTS = (Account.pending, Account.approved, Account.paid)
@@ -116,11 +115,12 @@ class Move:
     memo: str = ""
 
 
-def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransaction]:
+def move_many(*, workspace, program, moves: list[Move]) -> None:
     """Several `move`s in one program, written with one INSERT for the transactions and one
-    for all their entries (a grant's rewards and their approvals). Checked like `post`."""
+    for all their entries (a grant's rewards and their approvals). Checked like `post`; the
+    rows are written from their values (no model instances: nothing reads them back here)."""
     if not moves:
-        return []
+        return
 
     def owner(account, move):
         return None if account == Account.program_expense else move.participant_id
@@ -129,13 +129,16 @@ def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransactio
         if not isinstance(move.amount, int) or isinstance(move.amount, bool):
             raise UnbalancedTransaction(f"{move.kind}: amounts must be integers")
     at = clock.now()
+    workspace_id = getattr(workspace, "pk", workspace)
+    program_id = getattr(program, "pk", program)
     records = rows.insert(
         LedgerTransaction,
         [
-            LedgerTransaction(
-                workspace=workspace,
+            rows.Values(
+                workspace_id=workspace_id,
                 kind=move.kind,
-                reward=move.reward,
+                reward_id=getattr(move.reward, "pk", move.reward),
+                payout_id=None,
                 memo=move.memo,
                 created_at=at,
             )
@@ -144,10 +147,10 @@ def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransactio
         returning_pk=True,
     )
     entries = [
-        LedgerEntry(
-            transaction=record,
-            workspace=workspace,
-            program=program,
+        rows.Values(
+            transaction_id=record.id,
+            workspace_id=workspace_id,
+            program_id=program_id,
             participant_id=owner(account, move),
             account=account,
             currency=move.currency,
@@ -158,7 +161,6 @@ def move_many(*, workspace, program, moves: list[Move]) -> list[LedgerTransactio
         for account, amount in ((move.source, -move.amount), (move.target, move.amount))
     ]
     rows.insert(LedgerEntry, entries)
-    return records
 
 
 def balances(*, participant) -> list[dict]:

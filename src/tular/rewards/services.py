@@ -10,14 +10,14 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.db import connection, transaction
 
-from tular.core import clock
+from tular.core import clock, rows
 from tular.core.changes import figures_changed
 from tular.core.errors import Conflict
 from tular.core.ids import parse_uuid
 from tular.core.money import split_amount
 from tular.programs.models import PartnerTier
 from tular.programs.rules import Recipient, RewardKind, Rule, parsed_rules
-from tular.rewards import ledger, rows, webhook_events
+from tular.rewards import ledger, webhook_events
 from tular.rewards.engine import Occurrence, cap_period_bounds, evaluate
 from tular.rewards.models import Account, LedgerTransaction, Reward, RewardStatus
 from tular.workspaces.audit import Actor, audit_record

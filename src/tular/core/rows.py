@@ -9,6 +9,7 @@ ORM's; no signal is sent (as with `bulk_create`): callers announce what the roll
 
 from datetime import datetime
 from functools import cache
+from types import SimpleNamespace
 from uuid import UUID
 
 from django.db import connection, models
@@ -69,7 +70,7 @@ def _preparer(field):
             value = getattr(obj, attname)
             if type(value) is datetime and value.tzinfo is not None:
                 return adapt(value)
-            return general(obj)
+            return None if value is None else general(obj)
 
         return moment
     return general
@@ -88,10 +89,17 @@ def _statement(model, vendor: str) -> tuple[str, tuple, str]:
     return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ", preparers, row  # noqa: S608 - the model's own names
 
 
+class Values(SimpleNamespace):
+    """A row to insert given by its columns' attribute names (`transaction_id`, not
+    `transaction`), for rows nobody reads back as model instances: building a model instance
+    cost more than preparing its values (a grant's ledger rows)."""
+
+
 def insert(model, objects: list, *, returning_pk: bool = False) -> list:
-    """INSERT `objects` (new instances of `model`) in one statement and mark them saved; with
-    `returning_pk` the primary keys the database drew are read back in the order given
-    (INSERT … RETURNING on PostgreSQL and SQLite ≥ 3.35, as `bulk_create` does)."""
+    """INSERT `objects` (new instances of `model`, or `Values` with every field's attname but
+    a drawn primary key's) in one statement and mark the instances saved; with `returning_pk`
+    the primary keys the database drew are read back in the order given (INSERT … RETURNING
+    on PostgreSQL and SQLite ≥ 3.35, as `bulk_create` does) and set on each object."""
     if not objects:
         return objects
     head, preparers, row = _statement(model, connection.vendor)
@@ -99,13 +107,15 @@ def insert(model, objects: list, *, returning_pk: bool = False) -> list:
     sql = head + ", ".join([row] * len(objects))
     with connection.cursor() as cursor:
         if returning_pk:
-            pk = connection.ops.quote_name(model._meta.pk.column)
-            cursor.execute(f"{sql} RETURNING {pk}", params)
+            pk = model._meta.pk
+            cursor.execute(f"{sql} RETURNING {connection.ops.quote_name(pk.column)}", params)
             for obj, (value,) in zip(objects, cursor.fetchall(), strict=True):
-                obj.pk = value
+                setattr(obj, pk.attname, value)
         else:
             cursor.execute(sql, params)
     for obj in objects:
-        obj._state.adding = False
-        obj._state.db = connection.alias
+        state = getattr(obj, "_state", None)
+        if state is not None:
+            state.adding = False
+            state.db = connection.alias
     return objects
