@@ -324,7 +324,8 @@ def print_rows(rows: list[dict]) -> None:
 
 
 def serve_options(args) -> list[str]:
-    return ["--workers", str(args.workers)] if args.workers else []
+    extra = ["--workers", str(args.workers)] if args.workers else []
+    return extra + (["--threads", str(args.threads)] if args.threads else [])
 
 
 def main() -> int:
@@ -339,6 +340,7 @@ def main() -> int:
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument("--workers", type=int, help="tular serve --workers (default: its own)")
+    parser.add_argument("--threads", type=int, help="tular serve --threads (default: its own)")
     args = parser.parse_args()
     if args.quick:
         args.levels, args.duration, args.warmup = "200,1000", 1, 1

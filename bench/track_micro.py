@@ -55,6 +55,12 @@ def main() -> int:
         import django
 
         django.setup()
+        if os.environ.get("MICRO_SSB"):  # experiment: server-side binding, prepared statements
+            from django.db import connections
+
+            connections["default"].settings_dict["OPTIONS"].update(
+                server_side_binding=True, prepare_threshold=int(os.environ["MICRO_SSB"])
+            )
         if args.conn_max_age is not None:
             from django.db import connections
 
@@ -158,17 +164,39 @@ def main() -> int:
                     stats.dump_stats(f"{args.dump}.{kind}.prof")
                 stats.sort_stats("cumulative").print_stats(args.limit)
                 stats.sort_stats("tottime").print_stats(args.limit)
+            backend = backend_cpu(connection)
             started, cpu = time.perf_counter(), time.process_time()
             for _ in range(args.n):
                 one()
             elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+            backend = backend_cpu(connection) - backend
             print(
                 f"{connection.vendor} {kind}: {1e6 * elapsed / args.n:,.0f} µs per event, "
-                f"{1e6 * cpu / args.n:,.0f} µs of this process's CPU "
-                f"(load {os.getloadavg()[0]:.1f})"
+                f"{1e6 * cpu / args.n:,.0f} µs of this process's CPU"
+                + (
+                    f", {1e6 * backend / args.n:,.0f} µs of its PostgreSQL backend's"
+                    if connection.vendor == "postgresql"
+                    else ""
+                )
+                + f" (load {os.getloadavg()[0]:.1f})"
             )
         connection.close()
     return 0
+
+
+def backend_cpu(connection) -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend process so far, when
+    the server runs on this machine (/proc); 0 on SQLite."""
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

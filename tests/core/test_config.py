@@ -35,6 +35,34 @@ def test_postgres_url_is_parsed(env):
     assert config.database["ENGINE"] == "django.db.backends.postgresql"
     assert (config.database["HOST"], config.database["PORT"]) == ("db.internal", 5433)
     assert config.database["NAME"] == "tular"
+    # repeated statements are prepared on the server (server-side parameters) by default
+    assert config.database["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(env):
+    url = "postgres://tular@db.internal/tular?sslmode=require"
+    config = load({**env, "DATABASE_URL": url, "TULAR_DATABASE_PREPARED": "false"})
+    assert config.database["OPTIONS"] == {"sslmode": "require"}  # client-side binding
+    assert "OPTIONS" not in load(env).database  # SQLite has no such thing
+
+
+def test_prepared_statements_on_a_live_connection(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from psycopg import ClientCursor
+
+    # the connection binds on the server (not psycopg's ClientCursor) and prepares repeats
+    with connection.cursor() as cursor:
+        assert not isinstance(cursor.cursor, ClientCursor)
+        for _ in range(6):
+            cursor.execute("SELECT count(*) FROM workspaces_workspace WHERE id = %s", [1])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["%workspaces_workspace WHERE id = $1%"],
+        )
+        assert cursor.fetchone()[0] == 1  # prepared on the server, once
 
 
 def test_smtp_url_becomes_the_default_mailer(env):
@@ -68,6 +96,7 @@ def test_smtp_url_becomes_the_default_mailer(env):
         ("TULAR_REDIRECT_CACHE_SECONDS", "-1"),
         ("TULAR_ADMIN_EMAIL", "not-an-email"),
         ("TULAR_LOG_LEVEL", "LOUD"),
+        ("TULAR_DATABASE_PREPARED", "maybe"),
         ("TULAR_DATABSE_URL", "sqlite:///x"),  # a typo of a setting is not silently ignored
     ],
 )

@@ -123,13 +123,13 @@ def _answer(kind: str, environ, body: bytes) -> tuple[int, bytes]:
     throttle = _throttle()
     if not throttle.allow_request(request):
         raise _Handover  # Django answers the 429 (a refusal is not counted)
-    counted = throttle.now
+    counted = throttle.last_counted()
     try:
         result = tracking.use_case(kind, workspace=key.workspace, payload=payload)
         status, answer = tracking.answer_body(kind, result)
         return status, tracking.render(answer)
     except Exception:
-        _uncount(request, counted)  # Django counts it when it answers
+        throttle.uncount(counted)  # Django counts it when it answers
         raise
 
 
@@ -143,16 +143,6 @@ def _throttle():
 
         _throttle_instance = PerKeyThrottle()
     return _throttle_instance
-
-
-def _uncount(request, stamp) -> None:
-    """Take back the throttle's count of a request handed to Django (which counts it again)."""
-    throttle = _throttle()
-    cache_key = throttle.get_cache_key(request)
-    history = throttle.cache.get(cache_key, [])
-    if stamp in history:
-        history.remove(stamp)
-        throttle.cache.set(cache_key, history, throttle.duration)
 
 
 def _secret_key(token: str):
