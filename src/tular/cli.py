@@ -358,9 +358,11 @@ def run_server(
     sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
     # Measured (bench/README.md): SQLite has one writer at a time, and one process with two
     # threads beat more processes, whose writers wait on each other in SQLite's busy handler
-    # (which sleeps in milliseconds). PostgreSQL scales with processes.
+    # (which sleeps in milliseconds). PostgreSQL scales with processes; two threads each
+    # overlap the database's answers, and more only fight over the GIL (bench/track.py on 2
+    # cores: track/sale 280/s with 4 threads, 352/s with 2; the redirect the same).
     workers = workers or (1 if sqlite else (os.cpu_count() or 1))
-    threads = threads or (2 if sqlite else 4)
+    threads = threads or 2
     Granian(
         # A factory: each granian worker loads the rest of the URL map in the background once
         # it can answer (tular.wsgi.serving_application).
@@ -520,7 +522,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=0,
-        help="threads per process (default: 2 on SQLite, 4 on PostgreSQL)",
+        help="threads per process (default: 2)",
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(handler=cmd_serve)
