@@ -43,6 +43,25 @@ def test_concurrent_retries_of_one_signup_event_create_one_referral(owner):
     assert Reward.objects.count() == 1
 
 
+def test_one_customer_signed_up_by_several_events_at_once_is_one_referral_and_no_500(owner):
+    # the friend is enrolled inside the event's transaction without a savepoint of its own:
+    # the losers of the race on the customer answer 409 (or 201 with the first referral)
+    api, participant = owner
+    bodies = [json.dumps(signup_body(participant, event_id=f"evt-{n}")) for n in range(8)]
+    responses, errors = in_parallel(
+        8, lambda i: Api(api.key).post("/api/v1/track/signup", raw=bodies[i])
+    )
+    assert errors == [None] * 8
+    statuses = [r.status_code for r in responses]
+    assert statuses.count(201) >= 1 and set(statuses) <= {201, 409}, statuses
+    referral = Referral.objects.get()
+    assert all(
+        r.json()["referral_id"] == str(referral.pk) for r in responses if r.status_code == 201
+    )
+    assert Reward.objects.count() == 1
+    assert referral.friend is not None
+
+
 def test_concurrent_retries_of_one_sale_event_pay_once(owner):
     api, participant = owner
     assert api.post("/api/v1/track/signup", signup_body(participant)).status_code == 201

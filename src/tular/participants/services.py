@@ -1,5 +1,6 @@
 """Enrolment of participants and what is known about them."""
 
+import contextlib
 import functools
 
 from django.conf import settings
@@ -104,8 +105,15 @@ def participant_enrol(
     locale: str = "id",
     code: str | None = None,
     actor: Actor | None = None,
+    savepoint: bool = True,
 ) -> tuple[Participant, bool]:
     """Enrol someone in a program. Returns (participant, created).
+
+    `savepoint=False` (a tracked sign-up enrolling its friend inside the event's transaction)
+    writes without a savepoint of its own: a concurrent enrolment of the same external id
+    then fails the caller's transaction with IntegrityError (the sign-up answers 409, as its
+    referral's own unique key would make it anyway), and a drawn code that is taken (1 in
+    10^40) is not drawn again. Two statements fewer on every sign-up.
 
     The same (program, external_id) again returns the existing participant unchanged, also when
     two calls race: the unique constraint decides, not a read-then-write. When someone enrols
@@ -131,7 +139,7 @@ def participant_enrol(
     for _attempt in range(CODE_ATTEMPTS):
         participant.code = code or generate_code()
         try:
-            with transaction.atomic():
+            with transaction.atomic() if savepoint else contextlib.nullcontext():
                 # One INSERT without the ORM's compiler (every sign-up enrols its friend); no
                 # post_save is sent, so the rollups are told the day here.
                 rows.insert(Participant, [participant])
@@ -146,6 +154,8 @@ def participant_enrol(
                     )
             return participant, True
         except IntegrityError:
+            if not savepoint:  # the caller's transaction is spoilt: it decides
+                raise
             if external_id is not None:
                 existing = Participant.objects.filter(program=program, external_id=external_id)
                 if existing.exists():  # a concurrent enrolment of the same person won

@@ -221,7 +221,11 @@ def track_signup(
         if not flagged:
             # The friend joins the program too: their own link, their friend reward (R3, R23).
             friend, _ = participant_enrol(
-                program=program, email=email, external_id=customer_external_id, name=name
+                program=program,
+                email=email,
+                external_id=customer_external_id,
+                name=name,
+                savepoint=False,  # inside the event's transaction, which answers a conflict
             )
         referral = Referral(
             workspace=workspace,
