@@ -151,14 +151,19 @@ def test_an_insert_reads_back_as_the_orm_wrote_it(workspace, program):
     assert one == other
 
 
-def test_values_rows_take_the_drawn_keys_in_order(workspace, program):
-    participant = Participant.objects.create(
-        workspace=workspace,
+def _ani(program, **extra) -> Participant:
+    return Participant.objects.create(
+        workspace=program.workspace,
         program=program,
         email="a@example.com",
         email_normalised="a@example.com",
         code="A-1",
+        **extra,
     )
+
+
+def test_values_rows_take_the_drawn_keys_in_order(workspace, program):
+    participant = _ani(program)
     reward = _reward(program, participant)
     rows.insert(Reward, [reward])
     at = datetime(2026, 12, 3, 11, 0, tzinfo=UTC)
@@ -184,14 +189,7 @@ def test_values_rows_take_the_drawn_keys_in_order(workspace, program):
 
 
 def test_a_joined_read_by_a_uuid_is_the_orms(workspace, program):
-    participant = Participant.objects.create(
-        workspace=workspace,
-        program=program,
-        email="a@example.com",
-        email_normalised="a@example.com",
-        code="A-1",
-        external_id="cust-1",
-    )
+    participant = _ani(program, external_id="cust-1")
     read = JoinedRead(
         (("a", Participant, None), ("p", Program, Participant._meta.get_field("program"))),
         where=("program", "external_id"),
