@@ -256,3 +256,34 @@ def test_a_won_deal_lists_its_commission(api, partners, program, frozen_clock):
     assert api.get(f"/api/v1/referrals/{body['lead_id']}").json()["status"] == "won"
     again = api.post(f"/api/v1/deals/{deal['id']}/close", {"status": "won"})
     assert_problem(again, 409)
+
+
+def test_listing_won_deals_reads_their_commission_in_a_fixed_number_of_queries(
+    api, partners, program, frozen_clock
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    program.rules = [
+        {"trigger": "sale", "recipient": "referrer", "kind": "percent", "percent": "20"}
+    ]
+    program.save()
+
+    def win(n):
+        deal = post(api, company=f"PT Maju {n}", domain=f"maju{n}.co.id").json()
+        closed = api.post(f"/api/v1/deals/{deal['id']}/close", {"status": "won", "value": 10**9})
+        assert closed.status_code == 200, closed.content
+
+    def list_queries():
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get("/api/v1/deals").json()
+        assert all(item["commission"] for item in page["items"])
+        return len(queries), len(page["items"])
+
+    win(1)
+    few, one = list_queries()
+    for n in range(2, 6):
+        win(n)
+    many, five = list_queries()
+    assert (one, five) == (1, 5)
+    assert many == few  # not three more per won deal (commission, tiers, settings)

@@ -62,3 +62,13 @@ def test_only_partners_have_the_page(referrer):
     slug = referrer.program.slug
     assert client.get(f"/portal/p/{slug}/performance").status_code == 404
     assert f'href="/portal/p/{slug}/performance"' not in client.get(f"/portal/p/{slug}/").text
+
+
+def test_a_partners_menu_puts_its_deals_and_figures_right_after_share(mitra):
+    client = member_client(mitra, "Dedi", "dedi@mitra.example")
+    page = client.get("/portal/p/mitra/deals")
+    assert page.status_code == 200
+    labels = [item["label"] for item in page.context["portal_nav"]]
+    # in sight on a phone's tab bar, before the pages every participant has
+    assert labels[:3] == ["Bagikan", "Deal", "Kinerja"], labels
+    assert labels.index("Aktivitas") > labels.index("Kinerja")

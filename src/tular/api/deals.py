@@ -20,7 +20,7 @@ from tular.core.errors import NotFound
 from tular.core.schemas import Strict
 from tular.deals import services
 from tular.deals.models import PROTECTION_PRESETS, Deal, DealStatus
-from tular.partners.commission import commission_lines
+from tular.partners.commission import commission_lines, commission_lines_of
 from tular.programs.services import program_named_in_body
 from tular.referrals.deals import deal_close
 from tular.workspaces.audit import Actor
@@ -143,8 +143,8 @@ class DealOut(BaseModel):
     history: list[DealHistoryItem]
 
 
-def _out(deal: Deal, *, history: bool = True) -> dict:
-    rules = services.settings_for(deal.program)
+def _out(deal: Deal, *, history: bool = True, commission: list | None = None, rules=None) -> dict:
+    rules = rules or services.settings_for(deal.program)
     return {
         "id": deal.pk,
         "program": deal.program.slug,
@@ -182,7 +182,7 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
         "won_value": deal.won_value,
         "won_currency": deal.won_currency or None,
         "lead_id": deal.referral_id,
-        "commission": _commission(deal),
+        "commission": _commission(commission_lines(deal) if commission is None else commission),
         "history": [
             {
                 "kind": event.kind,
@@ -199,7 +199,7 @@ def _out(deal: Deal, *, history: bool = True) -> dict:
     }
 
 
-def _commission(deal: Deal) -> list[dict]:
+def _commission(lines) -> list[dict]:
     return [
         {
             "reward_id": line.reward.pk,
@@ -214,7 +214,7 @@ def _commission(deal: Deal) -> list[dict]:
             "status": line.reward.status,
             "hold_until": line.reward.hold_until,
         }
-        for line in commission_lines(deal)
+        for line in lines
     ]
 
 
@@ -296,7 +296,19 @@ def list_deals(request, query: Query[DealQuery]):
         program_slug=query.program,
         overdue=query.overdue,
     ).prefetch_related("events")
-    return paginate(deals, after=query.after, limit=query.limit, shape=_out)
+    page = paginate(deals, after=query.after, limit=query.limit)
+    # the won deals' commission for the whole page at once (not two queries per won deal)
+    # and each program's deal settings once (a page is mostly one program's)
+    commission = commission_lines_of(page["items"])
+    rules = {}
+    for deal in page["items"]:
+        if deal.program_id not in rules:
+            rules[deal.program_id] = services.settings_for(deal.program)
+    page["items"] = [
+        _out(deal, commission=commission.get(deal.pk, []), rules=rules[deal.program_id])
+        for deal in page["items"]
+    ]
+    return page
 
 
 @router.get("/{deal_id}", response={200: DealOut})

@@ -109,14 +109,28 @@ def tiers_of(program: Program) -> list[PartnerTier]:
     return list(PartnerTier.objects.filter(program=program).order_by("rank"))
 
 
-def tier_names_at(*, participant: Participant, moments: list[datetime]) -> list[str]:
-    """The partner's tier name at each moment (from its tier history; its current tier when it
-    has no history, e.g. a tier set before the history began); "" for no tier. One query."""
-    changes = list(
-        TierChange.objects.filter(participant=participant)
+def tier_changes_of(participant_ids) -> dict:
+    """{participant id: [(at, from name, to name), …] oldest first} of their tier histories,
+    one query; a participant without history is absent."""
+    changes: dict = {}
+    rows = (
+        TierChange.objects.filter(participant_id__in=list(participant_ids))
         .order_by("at")
-        .values_list("at", "from_name", "to_name")
+        .values_list("participant_id", "at", "from_name", "to_name")
     )
+    for participant_id, at, from_name, to_name in rows:
+        changes.setdefault(participant_id, []).append((at, from_name, to_name))
+    return changes
+
+
+def tier_names_at(
+    *, participant: Participant, moments: list[datetime], changes: list | None = None
+) -> list[str]:
+    """The partner's tier name at each moment (from its tier history; its current tier when it
+    has no history, e.g. a tier set before the history began); "" for no tier. One query, none
+    with `changes` (its history as `tier_changes_of` gives it, [] for none)."""
+    if changes is None:
+        changes = tier_changes_of([participant.pk]).get(participant.pk, [])
     if not changes:
         current = participant.tier.name if participant.tier_id else ""
         return [current for _ in moments]

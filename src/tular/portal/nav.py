@@ -22,6 +22,9 @@ class PortalNavItem:
     icon: str
     # Shown only when this says so (None: always), e.g. the leaderboard when the program has one.
     when: object = None
+    # A partner's own work (deals, its figures): right after Share for partners, so on a
+    # phone's narrow tab bar it is in sight without scrolling.
+    partner_first: bool = False
 
 
 PROGRAM_NAV = [
@@ -31,9 +34,17 @@ PROGRAM_NAV = [
     # the person has sent one (portal.refer.shows_leads).
     PortalNavItem(_("My leads"), "portal:leads", "user-plus", when=lambda p: shows_leads(p)),
     # Deal registration: partners of partner programs (portal.views.deals).
-    PortalNavItem(_("Deals"), "portal:deals", "shield-check", when=deals_open_to),
+    PortalNavItem(
+        _("Deals"), "portal:deals", "shield-check", when=deals_open_to, partner_first=True
+    ),
     # The partner's figures and tier progress (portal.views.performance).
-    PortalNavItem(_("Performance"), "portal:performance", "chart-bar", when=deals_open_to),
+    PortalNavItem(
+        _("Performance"),
+        "portal:performance",
+        "chart-bar",
+        when=deals_open_to,
+        partner_first=True,
+    ),
     # Co-marketing activities with their own links: partners of partner programs.
     PortalNavItem(
         _("Co-marketing"), "portal:co-marketing", "speakerphone", when=comarketing_open_to
@@ -56,10 +67,14 @@ def portal_nav(request) -> list[dict]:
     if participant is None:
         return []
     current = request.resolver_match.view_name if request.resolver_match else ""
+    shown = [item for item in PROGRAM_NAV if item.when is None or item.when(participant)]
+    if any(item.partner_first for item in shown):
+        # Share stays first; the partner's own pages follow it; the rest keep their order
+        shown = [shown[0], *(i for i in shown if i.partner_first)] + [
+            i for i in shown[1:] if not i.partner_first
+        ]
     items = []
-    for item in PROGRAM_NAV:
-        if item.when is not None and not item.when(participant):
-            continue
+    for item in shown:
         items.append(
             {
                 "label": item.label,

@@ -26,7 +26,7 @@ from tular.core.forms import StyledForm
 from tular.core.money import is_currency, minor_units
 from tular.deals.models import CHECKLIST, Deal, DealEventKind, DealStatus
 from tular.deals.services import PARTNER_KINDS, deal_dispute, deal_register, settings_for
-from tular.partners.commission import commission_lines
+from tular.partners.commission import commission_lines_of
 from tular.partners.profiles import PARTNER_PROGRAM_KINDS
 from tular.portal.access import portal_view
 from tular.workspaces.audit import Actor
@@ -142,6 +142,10 @@ def _rows(participant) -> list[dict]:
         .prefetch_related("events")
         .order_by("-registered_at", "-pk")[:SHOWN]
     )
+    deals = list(deals)
+    for deal in deals:
+        deal.partner = participant  # theirs: not read again per deal
+    commission = commission_lines_of([d for d in deals if d.status == DealStatus.won])
     rows = []
     for deal in deals:
         history = []
@@ -161,7 +165,7 @@ def _rows(participant) -> list[dict]:
                 else None,
                 "history": history,
                 # won: the commission with its breakdown (rate, base, tier, hold, status)
-                "commission": commission_lines(deal) if deal.status == DealStatus.won else [],
+                "commission": commission.get(deal.pk, []),
             }
         )
     return rows
