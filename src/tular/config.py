@@ -236,11 +236,15 @@ def parse_tasks(raw: str | None, redis_url: str | None = None) -> str:
     return TASK_BACKENDS[name]
 
 
+# The units of TULAR_API_RATE_LIMIT, in seconds (api.auth counts by them).
+RATE_PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "hour": 3600}
+
+
 def parse_rate(raw: str | None) -> str:
     if not raw:
         return "6000/min"
     count, _, period = raw.partition("/")
-    if not count.isdigit() or int(count) < 1 or period not in {"s", "sec", "min", "m", "hour"}:
+    if not count.isdigit() or int(count) < 1 or period not in RATE_PERIODS:
         raise ConfigError("TULAR_API_RATE_LIMIT", f"expected like 6000/min, got {raw!r}")
     return raw
 

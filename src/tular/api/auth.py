@@ -10,6 +10,7 @@ from django.core.cache import cache as default_cache
 from ninja.security import HttpBearer
 from ninja.throttling import BaseThrottle
 
+from tular.config import RATE_PERIODS
 from tular.core.errors import Forbidden
 from tular.workspaces.services import api_key_authenticate
 
@@ -39,14 +40,11 @@ secret_key = ApiKeyAuth()
 any_key = ApiKeyAuth(publishable_ok=True)
 
 
-PERIODS = {"s": 1, "sec": 1, "m": 60, "min": 60, "hour": 3600}
-
-
 @functools.cache
 def parse_rate(rate: str) -> tuple[int, int]:
     """(requests, seconds) of a rate such as "6000/min" (as tular.config checks it)."""
     count, _, period = rate.partition("/")
-    return int(count), PERIODS[period]
+    return int(count), RATE_PERIODS[period]
 
 
 class PerKeyThrottle(BaseThrottle):
