@@ -52,12 +52,17 @@ class Referral(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="referrals")
+    # program and participant: no index of their own, each leads a composite index below
+    # (one index less to write per referral).
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="referrals", db_index=False
+    )
     participant = models.ForeignKey(
         Participant,
         on_delete=models.CASCADE,
         related_name="referrals",
         verbose_name=_("referrer"),
+        db_index=False,
     )
     # The referred customer, enrolled in the same program so they can refer too (R3, R57).
     friend = models.ForeignKey(
@@ -263,7 +268,8 @@ class Conversion(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_uuid7, editable=False)
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+")
+    # Led by the index conversion_program_time: no index of its own.
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", db_index=False)
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="conversions")
     kind = models.CharField(_("kind"), max_length=8, choices=ConversionKind.choices)
     invoice_id = models.CharField(  # noqa: DJ001 - NULL: sales without an invoice id
