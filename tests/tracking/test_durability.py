@@ -1,4 +1,6 @@
-"""A click acknowledged by a 302 is in the database, also when the server is killed right after.
+"""A click acknowledged by a 302 is in the database, also when the server is killed right after;
+a sign-up or sale acknowledged by a 201 too, also when the kill lands in the middle of the load
+(on SQLite with the server's WAL checkpoint thread at work: tular.core.checkpoint).
 
 Real processes: `tular serve` (granian, the production server, two workers) on a free port with
 its own data dir, or on PostgreSQL (when DATABASE_URL points there) its own database; real HTTP
@@ -11,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -106,18 +109,64 @@ class Server:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.process.pid, signal.SIGKILL)
 
-    def recorded_clicks(self) -> set[uuid.UUID]:
+    def track_until_killed(self, code: str, *, at_least: int) -> list[str]:
+        """Sign-ups and sales of fresh customers from 6 client threads; once `at_least` were
+        acknowledged the server is killed (SIGKILL) while they keep sending. The event ids of
+        every 201."""
+        acknowledged: list[str] = []
+        stop = threading.Event()
+        headers = {"Authorization": f"Bearer {self.key}"}
+
+        def send(number: int) -> None:
+            with httpx.Client(base_url=self.url, headers=headers, timeout=10) as client:
+                for turn in range(1_000_000):
+                    if stop.is_set():
+                        return
+                    customer = f"k{number}-{turn}"
+                    try:
+                        signup = client.post("/api/v1/track/signup", json={
+                            "event_id": f"u-{customer}", "code": code,
+                            "customer": {"external_id": customer, "email": f"{customer}@k.example"},
+                        })  # fmt: skip
+                        if signup.status_code != 201:
+                            return
+                        acknowledged.append(f"u-{customer}")
+                        sale = client.post("/api/v1/track/sale", json={
+                            "event_id": f"s-{customer}", "customer_external_id": customer,
+                            "amount": 250000000, "currency": "IDR", "invoice_id": f"i-{customer}",
+                        })  # fmt: skip
+                        if sale.status_code != 201:
+                            return
+                        acknowledged.append(f"s-{customer}")
+                    except httpx.HTTPError:  # the server is gone
+                        return
+
+        clients = [threading.Thread(target=send, args=(number,)) for number in range(6)]
+        for client in clients:
+            client.start()
+        deadline = time.monotonic() + 60
+        while len(acknowledged) < at_least and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.stop(signal.SIGKILL)  # while the clients still send
+        stop.set()
+        for client in clients:
+            client.join(15)
+        return list(acknowledged)
+
+    def rows(self, sql: str) -> list[tuple]:
+        """Rows of a query on the server's database, read after it stopped."""
         database_url = self.env.get("DATABASE_URL")
         if database_url:
             import psycopg
 
             with psycopg.connect(database_url) as db:
-                rows = db.execute("SELECT id FROM tracking_click").fetchall()
-        else:
-            path = Path(self.env["TULAR_DATA_DIR"]) / "tular.sqlite3"
-            with contextlib.closing(sqlite3.connect(path)) as db:
-                rows = db.execute("SELECT id FROM tracking_click").fetchall()
-        return {uuid.UUID(str(row[0])) for row in rows}
+                return db.execute(sql).fetchall()
+        path = Path(self.env["TULAR_DATA_DIR"]) / "tular.sqlite3"
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            return db.execute(sql).fetchall()
+
+    def recorded_clicks(self) -> set[uuid.UUID]:
+        return {uuid.UUID(str(row[0])) for row in self.rows("SELECT id FROM tracking_click")}
 
 
 @pytest.fixture
@@ -151,3 +200,26 @@ def test_every_acknowledged_click_survives_kill_9(server):
     assert len(set(acknowledged)) == CLICKS
     missing = set(acknowledged) - server.recorded_clicks()
     assert not missing, f"{len(missing)} acknowledged clicks lost"
+
+
+def test_every_acknowledged_sale_and_signup_survives_kill_9_under_load(server):
+    # given
+    code = server.seed()
+    # when: killed while 6 clients send sign-ups and sales
+    acknowledged = server.track_until_killed(code, at_least=200)
+    # then
+    assert len(acknowledged) >= 200, server.log.read_text()[-2000:]
+    recorded = {row[0] for row in server.rows("SELECT event_id FROM referrals_trackedevent")}
+    missing = set(acknowledged) - recorded
+    assert not missing, f"{len(missing)} acknowledged events lost"
+    # and the books of what was committed balance: every ledger transaction sums to zero
+    unbalanced = server.rows(
+        "SELECT transaction_id FROM rewards_ledgerentry GROUP BY transaction_id "
+        "HAVING SUM(amount) <> 0"
+    )
+    assert unbalanced == []
+    sales = [event for event in acknowledged if event.startswith("s-")]
+    converted = server.rows("SELECT count(*) FROM referrals_conversion WHERE kind = 'sale'")[0][0]
+    assert converted >= len(sales)
+    if not server.env.get("DATABASE_URL"):
+        assert server.rows("PRAGMA integrity_check") == [("ok",)]
