@@ -56,6 +56,23 @@ SEED = os.environ.get("FUZZ_SEED")  # unset (CI): deterministic, the same inputs
 # these exact pairs are tolerated (the test then xfails, naming them); any other failure fails.
 KNOWN: dict[tuple[str, str], str] = {}
 
+# Reports that are the API's documented design, not a fault: (check title, a line the report
+# must contain, why). Each is matched on its own report, so another failure of the same check
+# still fails the test.
+BY_DESIGN: list[tuple[str, str, str]] = [
+    (
+        "ST302 Created resource not found",
+        "Not available with: `GET /api/v1/participants/{participant_id}/readiness`",
+        # The stateful phase links a new participant to its readiness scores, which a PUT
+        # creates: until then GET answers 404 "This participant has no readiness scores yet."
+        "readiness scores exist once set (PUT); a new participant has none",
+    ),
+]
+
+
+def by_design(title: str, text: str) -> bool:
+    return any(title == check and line in text for check, line, _ in BY_DESIGN)
+
 
 def _schemathesis() -> str:
     found = shutil.which("schemathesis", path=str(Path(sys.executable).parent))
@@ -177,19 +194,24 @@ def config(ids: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def failures(junit: Path) -> dict[tuple[str, str], str]:
-    """(operation, check title) -> the first report of it, from schemathesis' JUnit report."""
+def failures(junit: Path) -> tuple[dict[tuple[str, str], str], int]:
+    """(operation, check title) -> the first report of it, from schemathesis' JUnit report;
+    and how many reports were BY_DESIGN (left out)."""
     import xml.etree.ElementTree as ET
 
     found: dict[tuple[str, str], str] = {}
+    excused = 0
     for case in ET.parse(junit).getroot().iter("testcase"):
         for failure in [*case.iter("failure"), *case.iter("error")]:
             text = failure.text or failure.get("message") or ""
             # "- ST101 Server error", "- ST103 Undocumented status code", ...
             titles = [line[2:].strip() for line in text.splitlines() if line.startswith("- ST")]
             for title in titles or [f"error: {failure.get('message', '?')}"]:
-                found.setdefault((case.get("name", "?"), title), text.strip()[:1500])
-    return found
+                if by_design(title, text):
+                    excused += 1
+                else:
+                    found.setdefault((case.get("name", "?"), title), text.strip()[:1500])
+    return found, excused
 
 
 def test_the_served_api_survives_an_outside_fuzzer(server, tmp_path):
@@ -240,8 +262,10 @@ def test_the_served_api_survives_an_outside_fuzzer(server, tmp_path):
     (tmp_path / "schemathesis.log").write_text(output)
     junit = next(report.glob("*.xml"), None)
     assert junit is not None, f"no report (exit {run.returncode}):\n{output[-5000:]}"
-    found = failures(junit)
-    assert found or run.returncode == 0, f"exit {run.returncode} without failures:\n{output}"
+    found, excused = failures(junit)
+    assert found or excused or run.returncode == 0, (
+        f"exit {run.returncode} without failures:\n{output}"
+    )
 
     unexpected = {pair: text for pair, text in found.items() if pair not in KNOWN}
     if unexpected:
@@ -256,6 +280,28 @@ def test_the_served_api_survives_an_outside_fuzzer(server, tmp_path):
         )
     if found:
         pytest.xfail("; ".join(f"{op} {check}: {KNOWN[op, check]}" for op, check in found))
+
+
+def test_only_the_listed_report_of_a_check_is_taken_as_by_design(tmp_path):
+    def report(line: str) -> str:
+        return (
+            "- ST302 Created resource not found\n\n"
+            "    Created with      : `POST /api/v1/participants`\n"
+            f"    Not available with: `{line}`\n"
+        )
+
+    junit = tmp_path / "report.xml"
+    junit.write_text(
+        '<testsuites><testsuite name="schemathesis">'
+        '<testcase name="Stateful tests"><failure message="x">'
+        + report("GET /api/v1/participants/{participant_id}/readiness")
+        + '</failure></testcase><testcase name="Stateful tests 2"><failure message="x">'
+        + report("GET /api/v1/participants/{participant_id}")
+        + "</failure></testcase></testsuite></testsuites>"
+    )
+    found, excused = failures(junit)
+    assert list(found) == [("Stateful tests 2", "ST302 Created resource not found")]
+    assert excused == 1
 
 
 # ---------------------------------------------------------------- what the fuzzer found, pinned
