@@ -10,6 +10,7 @@ size.
 """
 
 import threading
+import time
 import uuid
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -123,6 +124,17 @@ def shop_cookie(tab, shop: str) -> dict | None:
     return next((c for c in tab.context.cookies(shop) if c["name"] == "tular_ref"), None)
 
 
+def shop_cookie_once(tab, shop: str, condition, seconds: float = 5.0) -> dict | None:
+    """The cookie once `condition(cookie)` holds: a `document.cookie` write reaches the
+    browser's cookie store (what context.cookies() reads) a moment after the script ran."""
+    deadline = time.monotonic() + seconds
+    cookie = shop_cookie(tab, shop)
+    while not condition(cookie) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        cookie = shop_cookie(tab, shop)
+    return cookie
+
+
 def test_a_friend_through_andis_link_signs_up_on_the_shops_site_as_andis_referral(
     browser, tular, shop, api, andi
 ):
@@ -197,13 +209,17 @@ def test_a_later_visit_through_another_link_replaces_the_kept_referral(browser, 
     ).json()
     tab = new_tab(browser, viewport=PHONE)
     tab.goto(andi["referral_url"])
-    assert shop_cookie(tab, shop)["value"].startswith(f"via={andi['code']}&")
+
+    def via(code):
+        return lambda cookie: cookie is not None and cookie["value"].startswith(f"via={code}&")
+
+    assert via(andi["code"])(shop_cookie_once(tab, shop, via(andi["code"])))
     tab.goto(budi["referral_url"])
-    assert shop_cookie(tab, shop)["value"].startswith(f"via={budi['code']}&")
+    assert via(budi["code"])(shop_cookie_once(tab, shop, via(budi["code"])))
     expect(tab.locator("#signup [name=tular_via]")).to_have_value(budi["code"])
     # Tular.clear() forgets it (after the shop recorded the sign-up)
     tab.evaluate("Tular.clear()")
-    assert shop_cookie(tab, shop) is None
+    assert shop_cookie_once(tab, shop, lambda cookie: cookie is None) is None
     assert tab.evaluate("Tular.ref()") is None
     tab.context.close()
 
