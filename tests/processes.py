@@ -1,13 +1,27 @@
-"""Helpers for tests that start real `tular` processes: free ports and isolated databases."""
+"""Helpers for tests that start real `tular` processes: free ports, isolated databases, and
+waiting for what another process or thread does."""
 
 import contextlib
 import os
 import socket
+import time
 import uuid
 from pathlib import Path
 
 import psycopg
 import pytest
+
+
+def wait_for(predicate, seconds: float, *, step: float = 0.5):
+    """`predicate()`'s first truthy value within `seconds`, asked every `step` seconds; else
+    its last (falsy) value."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return predicate()
 
 
 def free_port() -> int:

@@ -8,6 +8,7 @@ import time
 import pytest
 from django.db import connection
 
+from tests.processes import wait_for
 from tular.core import checkpoint
 
 
@@ -40,15 +41,6 @@ def _in_database_file(path) -> int:
         reader.close()
 
 
-def _wait_for(condition, seconds: float = 5.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return condition()
-
-
 def test_the_thread_copies_committed_pages_into_the_database_file(tmp_path):
     path = tmp_path / "db.sqlite3"
     writer = _database(path)
@@ -59,9 +51,9 @@ def test_the_thread_copies_committed_pages_into_the_database_file(tmp_path):
     try:
         assert thread is not None and thread.is_alive()
         assert checkpoint.start(path=str(path)) is None  # once per process
-        assert _wait_for(lambda: _in_database_file(path) == 50)
+        assert wait_for(lambda: _in_database_file(path) == 50, 5, step=0.02)
         _write(writer, 25)  # later commits too, while the writer keeps its connection
-        assert _wait_for(lambda: _in_database_file(path) == 75)
+        assert wait_for(lambda: _in_database_file(path) == 75, 5, step=0.02)
     finally:
         checkpoint.stop(thread)
         writer.close()

@@ -15,6 +15,7 @@ import pytest
 from django.tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from tests.processes import wait_for
 from tular.core import jobs, schedule
 from tular.core.models import PeriodicJob, PeriodicJobRun, WorkerProcess
 
@@ -171,16 +172,6 @@ def _sql(env, query):
         return cursor.fetchall() if cursor.description else []
 
 
-def _wait_for(predicate, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    return predicate()
-
-
 def test_two_worker_processes_run_each_due_job_once(isolated_env):
     env = {**isolated_env, "TULAR_LOG_LEVEL": "WARNING"}
     _manage(env, "migrate", "--no-input")
@@ -197,7 +188,7 @@ def test_two_worker_processes_run_each_due_job_once(isolated_env):
     try:
         runs_now = lambda: _sql(env, "SELECT count(*) FROM core_periodicjobrun")[0][0]  # noqa: E731
         # Every job is due at once on a new database: both workers race for each.
-        jobs_count = _wait_for(
+        jobs_count = wait_for(
             lambda: (
                 (n := len(_sql(env, "SELECT name FROM core_periodicjob"))) >= 15
                 and runs_now() >= n
@@ -211,7 +202,7 @@ def test_two_worker_processes_run_each_due_job_once(isolated_env):
         for day in ("2000-01-01", "2000-01-02"):
             before = runs_now()
             _sql(env, f"UPDATE core_periodicjob SET due_at = '{day} 00:00:00'")
-            _wait_for(lambda b=before: runs_now() >= b + jobs_count, 60)
+            wait_for(lambda b=before: runs_now() >= b + jobs_count, 60)
         time.sleep(6)  # a scheduler tick more: a doubled run would show now
         runs = _sql(
             env,
@@ -270,7 +261,7 @@ def test_tular_tasks_redis_runs_tasks_through_redis(isolated_env, tmp_path):
             check=True,
         )
         assert out.stdout.startswith("RedisTaskBackend ")
-        assert _wait_for(marker.exists, 60)
+        assert wait_for(marker.exists, 60)
         assert marker.read_text() == "ran"
     finally:
         os.killpg(worker.pid, signal.SIGTERM)

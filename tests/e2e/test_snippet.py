@@ -10,7 +10,6 @@ size.
 """
 
 import threading
-import time
 import uuid
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +24,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import run_tular
 from tests.e2e.console import new_tab
 from tests.helpers import PROGRAM_BODY
+from tests.processes import wait_for
 
 PHONE = {"width": 360, "height": 740}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -124,15 +124,10 @@ def shop_cookie(tab, shop: str) -> dict | None:
     return next((c for c in tab.context.cookies(shop) if c["name"] == "tular_ref"), None)
 
 
-def shop_cookie_once(tab, shop: str, condition, seconds: float = 5.0) -> dict | None:
-    """The cookie once `condition(cookie)` holds: a `document.cookie` write reaches the
+def shop_cookie_comes(tab, shop: str, condition) -> bool:
+    """Whether `condition(cookie)` holds within 5 s: a `document.cookie` write reaches the
     browser's cookie store (what context.cookies() reads) a moment after the script ran."""
-    deadline = time.monotonic() + seconds
-    cookie = shop_cookie(tab, shop)
-    while not condition(cookie) and time.monotonic() < deadline:
-        time.sleep(0.05)
-        cookie = shop_cookie(tab, shop)
-    return cookie
+    return wait_for(lambda: condition(shop_cookie(tab, shop)), 5, step=0.05)
 
 
 def test_a_friend_through_andis_link_signs_up_on_the_shops_site_as_andis_referral(
@@ -213,13 +208,13 @@ def test_a_later_visit_through_another_link_replaces_the_kept_referral(browser, 
     def via(code):
         return lambda cookie: cookie is not None and cookie["value"].startswith(f"via={code}&")
 
-    assert via(andi["code"])(shop_cookie_once(tab, shop, via(andi["code"])))
+    assert shop_cookie_comes(tab, shop, via(andi["code"])), shop_cookie(tab, shop)
     tab.goto(budi["referral_url"])
-    assert via(budi["code"])(shop_cookie_once(tab, shop, via(budi["code"])))
+    assert shop_cookie_comes(tab, shop, via(budi["code"])), shop_cookie(tab, shop)
     expect(tab.locator("#signup [name=tular_via]")).to_have_value(budi["code"])
     # Tular.clear() forgets it (after the shop recorded the sign-up)
     tab.evaluate("Tular.clear()")
-    assert shop_cookie_once(tab, shop, lambda cookie: cookie is None) is None
+    assert shop_cookie_comes(tab, shop, lambda cookie: cookie is None), shop_cookie(tab, shop)
     assert tab.evaluate("Tular.ref()") is None
     tab.context.close()
 

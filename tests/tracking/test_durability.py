@@ -8,6 +8,7 @@ from several client threads. Neither test uses pytest-django's test database.
 """
 
 import contextlib
+import itertools
 import os
 import signal
 import sqlite3
@@ -119,7 +120,7 @@ class Server:
 
         def send(number: int) -> None:
             with httpx.Client(base_url=self.url, headers=headers, timeout=10) as client:
-                for turn in range(1_000_000):
+                for turn in itertools.count():
                     if stop.is_set():
                         return
                     customer = f"k{number}-{turn}"

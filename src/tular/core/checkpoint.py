@@ -28,17 +28,15 @@ BACKSTOP_PAGES = 10_000  # this process's commits checkpoint themselves past thi
 INTERVAL = 0.05  # seconds between checkpoints while the WAL has pages to copy
 IDLE_INTERVAL = 0.25  # seconds between looks while nothing new was written
 
-_started: threading.Thread | None = None
 _lock = threading.Lock()
-_stops: dict[threading.Thread, threading.Event] = {}
+_threads: dict[threading.Thread, threading.Event] = {}  # started threads, their stop events
 
 
 def start(*, path: str, interval: float = INTERVAL) -> threading.Thread | None:
     """Start the checkpoint thread for the database at `path` (once per process); None when
     it already runs."""
-    global _started
     with _lock:
-        if _started is not None and _started.is_alive():
+        if any(thread.is_alive() for thread in _threads):
             return None
         stop = threading.Event()
         thread = threading.Thread(
@@ -51,14 +49,13 @@ def start(*, path: str, interval: float = INTERVAL) -> threading.Thread | None:
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_backstop, dispatch_uid="tular-checkpoint-backstop")
-        _started = thread
-        _stops[thread] = stop
+        _threads[thread] = stop
         return thread
 
 
 def stop(thread: threading.Thread, *, timeout: float = 5.0) -> None:
     """Stop a thread of start() and wait for it (tests)."""
-    _stops.pop(thread).set()
+    _threads.pop(thread).set()
     thread.join(timeout)
 
 
@@ -72,8 +69,7 @@ def _backstop(sender, connection, **kwargs) -> None:
 
 def checkpoint(connection: sqlite3.Connection) -> tuple[int, int, int]:
     """One PASSIVE checkpoint: (busy, pages in the WAL, pages copied into the database)."""
-    busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    return busy, frames, copied
+    return connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
 
 
 def _run(*, path: str, interval: float, stop: threading.Event) -> None:
